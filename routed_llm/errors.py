@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from routed_llm.events import Attempt
+    from routed_llm.messages import Usage
 
 
 class RoutedLLMError(Exception):
@@ -61,7 +62,10 @@ class ClassifierUnavailableError(RoutedLLMError, ImportError):
 
 
 class ProviderError(RoutedLLMError):
+    """``usage`` is set when the failed call was still billed (e.g. a malformed answer)."""
+
     retryable = False
+    usage: Usage | None = None
 
     def __init__(
         self,
