@@ -14,7 +14,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "routed_llm.demo.commands",
     "routed_llm.classify.commands",
     "routed_llm.policy.commands",
-    "routed_llm.testing.commands",
 )
 
 
