@@ -1,0 +1,252 @@
+"""The in-process session store: a bounded LRU of sessions with a TTL.
+
+Bound: at most ``max_sessions`` sessions (default 100,000). A session costs at most
+``SESSION_BYTES_BOUND`` (1,024) bytes for its entry, session id, pin, spend and id-map tables,
+plus ``ID_BYTES_BOUND`` (300) bytes per mapped tool call, for session and provider ids of up to
+40 characters (checked with tracemalloc in ``tests/sessions/test_memory_store.py``; measured on
+CPython 3.11: 326 bytes with no call mapped, 926 with one, about 250 per further call). So
+100,000 sessions with 4 mapped calls each stay under 100,000 x 2,224 bytes ≈ 222 MB, and
+pin-only sessions under 102 MB (measured: 33 MB). Sessions are ordered by their last write (every committed step writes), so
+the least recently active one is evicted first; a session expires ``ttl_s`` after its last write
+and expired sessions are dropped as writes pass them and on access.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+
+from routed_llm.errors import ConfigError
+from routed_llm.sessions.store import DEFAULT_TTL_S, IdEntry, Move, SessionStore
+
+DEFAULT_MAX_SESSIONS = 100_000
+SESSION_BYTES_BOUND = 1_024
+ID_BYTES_BOUND = 300
+_SWEEP_PER_WRITE = 4
+
+
+class _Session:
+    __slots__ = ("baseline", "expires", "fwd", "moves", "pin", "rev", "spent", "state_expires")
+
+    def __init__(self) -> None:
+        self.pin: str | None = None
+        self.expires = 0.0  # the whole entry (the later of the state's and the spend's expiry)
+        self.state_expires = 0.0  # pin, moves and id map
+        self.moves: list[Move] | None = None
+        self.fwd: dict[str, tuple[str, str]] | None = None  # caller -> (provider, provider id)
+        self.rev: dict[tuple[str, str], str] | None = None  # (provider, provider id) -> caller
+        self.spent = 0
+        self.baseline = 0
+
+
+class MemoryStore(SessionStore):
+    """Thread-safe, per-process; state is lost with the process. Use :class:`RedisStore` to share
+    pins and id maps between processes or machines."""
+
+    def __init__(
+        self,
+        *,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        ttl_s: float = DEFAULT_TTL_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if max_sessions <= 0:
+            raise ConfigError("max_sessions must be a positive integer", key="max_sessions")
+        if ttl_s <= 0:
+            raise ConfigError("ttl_s must be a positive number of seconds", key="ttl_s")
+        self.max_sessions = max_sessions
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._cooldowns: dict[str, float] = {}
+        self._failures: dict[str, deque[float]] = {}
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(sessions={len(self._sessions)}, max_sessions={self.max_sessions})"
+
+    # ----------------------------------------------------------------- internals (lock held)
+    def _read(self, session_id: str) -> _Session | None:
+        entry = self._sessions.get(session_id)
+        if entry is None:
+            return None
+        now = self._clock()
+        if entry.expires <= now:
+            del self._sessions[session_id]
+            return None
+        if entry.state_expires <= now and (entry.pin or entry.fwd or entry.moves):
+            entry.pin = entry.fwd = entry.rev = entry.moves = None
+        return entry
+
+    def _write(self, session_id: str, ttl_s: float | None) -> _Session:
+        """The session's entry for a write; ``ttl_s`` refreshes the pin/moves/id-map TTL,
+        ``None`` (spend) only the entry's own, with the store's ``ttl_s``."""
+        now = self._clock()
+        entry = self._read(session_id)
+        if entry is None:
+            entry = _Session()
+            self._sessions[session_id] = entry
+        else:
+            self._sessions.move_to_end(session_id)
+        if ttl_s is not None:
+            entry.state_expires = now + ttl_s
+        entry.expires = max(entry.expires, now + (ttl_s if ttl_s is not None else self.ttl_s))
+        self._sweep(now)
+        return entry
+
+    def _sweep(self, now: float) -> None:
+        sessions = self._sessions
+        while len(sessions) > self.max_sessions:
+            sessions.popitem(last=False)
+        for _ in range(_SWEEP_PER_WRITE):
+            if not sessions:
+                break
+            oldest = next(iter(sessions))
+            if sessions[oldest].expires > now:
+                break
+            del sessions[oldest]
+
+    def evict_expired(self) -> int:
+        """Drop every expired session now; return how many."""
+        with self._lock:
+            now = self._clock()
+            dead = [sid for sid, entry in self._sessions.items() if entry.expires <= now]
+            for sid in dead:
+                del self._sessions[sid]
+            return len(dead)
+
+    # ----------------------------------------------------------------- pin
+    def get_pin(self, session_id: str) -> str | None:
+        with self._lock:
+            entry = self._read(session_id)
+            return None if entry is None else entry.pin
+
+    def pin_if_absent(self, session_id: str, provider: str, ttl_s: float) -> str:
+        with self._lock:
+            entry = self._write(session_id, ttl_s)
+            if entry.pin is None:
+                entry.pin = sys.intern(provider)
+            return entry.pin
+
+    def move_pin(self, session_id: str, from_provider: str, to_provider: str, ttl_s: float, at: float) -> str:
+        with self._lock:
+            entry = self._write(session_id, ttl_s)
+            if entry.pin is None or entry.pin == from_provider:
+                entry.pin = sys.intern(to_provider)
+                if entry.moves is None:
+                    entry.moves = []
+                entry.moves.append(Move(from_provider, to_provider, at))
+            return entry.pin
+
+    def set_pin(self, session_id: str, provider: str | None, ttl_s: float) -> None:
+        """Overwrite the pin (mirroring a shared store; the router uses pin_if_absent / move_pin)."""
+        with self._lock:
+            self._write(session_id, ttl_s).pin = None if provider is None else sys.intern(provider)
+
+    def clear_pin_if(self, session_id: str, provider: str) -> bool:
+        with self._lock:
+            entry = self._read(session_id)
+            if entry is None or entry.pin != provider:
+                return False
+            entry.pin = None
+            return True
+
+    def moves(self, session_id: str) -> list[Move]:
+        with self._lock:
+            entry = self._read(session_id)
+            return [] if entry is None or entry.moves is None else list(entry.moves)
+
+    # ----------------------------------------------------------------- id map
+    def lookup_callers(self, session_id: str, caller_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        with self._lock:
+            entry = self._read(session_id)
+            if entry is None or entry.fwd is None:
+                return {}
+            fwd = entry.fwd
+            return {c: fwd[c] for c in caller_ids if c in fwd}
+
+    def lookup_issued(self, session_id: str, provider: str, provider_ids: Sequence[str]) -> dict[str, str]:
+        with self._lock:
+            entry = self._read(session_id)
+            if entry is None or entry.rev is None:
+                return {}
+            rev = entry.rev
+            return {p: rev[(provider, p)] for p in provider_ids if (provider, p) in rev}
+
+    def map_ids(self, session_id: str, entries: Sequence[IdEntry], ttl_s: float) -> list[str | None]:
+        with self._lock:
+            entry = self._write(session_id, ttl_s)
+            if not entries:
+                return []
+            if entry.fwd is None or entry.rev is None:
+                entry.fwd, entry.rev = {}, {}
+            fwd, rev = entry.fwd, entry.rev
+            out: list[str | None] = []
+            for caller, provider, provider_id in entries:
+                pair = (sys.intern(provider), provider_id)
+                held = rev.get(pair)
+                if held is not None:
+                    out.append(held)
+                elif caller in fwd:
+                    out.append(None)
+                else:
+                    fwd[caller] = pair
+                    rev[pair] = caller
+                    out.append(caller)
+            return out
+
+    def id_map(self, session_id: str) -> dict[str, tuple[str, str]]:
+        with self._lock:
+            entry = self._read(session_id)
+            return {} if entry is None or entry.fwd is None else dict(entry.fwd)
+
+    # ----------------------------------------------------------------- spend
+    def add_spend(self, session_id: str, micros: int, baseline_micros: int) -> tuple[int, int]:
+        with self._lock:
+            entry = self._write(session_id, None)
+            entry.spent += micros
+            entry.baseline += baseline_micros
+            return entry.spent, entry.baseline
+
+    def set_spend(self, session_id: str, micros: int, baseline_micros: int) -> None:
+        """Overwrite the totals (mirroring a shared store)."""
+        with self._lock:
+            entry = self._write(session_id, None)
+            entry.spent, entry.baseline = micros, baseline_micros
+
+    def get_spend(self, session_id: str) -> tuple[int, int]:
+        with self._lock:
+            entry = self._read(session_id)
+            return (0, 0) if entry is None else (entry.spent, entry.baseline)
+
+    # ----------------------------------------------------------------- endpoint health
+    def cooldown_until(self, endpoint_key: str) -> float | None:
+        with self._lock:
+            until = self._cooldowns.get(endpoint_key)
+            if until is not None and until <= self._clock():
+                del self._cooldowns[endpoint_key]
+                return None
+            return until
+
+    def set_cooldown(self, endpoint_key: str, until_epoch_s: float) -> None:
+        with self._lock:
+            self._cooldowns[endpoint_key] = until_epoch_s
+
+    def record_failure(self, endpoint_key: str, window_s: float) -> int:
+        with self._lock:
+            now = self._clock()
+            times = self._failures.setdefault(endpoint_key, deque())
+            times.append(now)
+            while times and times[0] <= now - window_s:
+                times.popleft()
+            return len(times)
+
+    def reset_failures(self, endpoint_key: str) -> None:
+        with self._lock:
+            self._failures.pop(endpoint_key, None)
