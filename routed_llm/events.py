@@ -100,6 +100,25 @@ class StepCost:
         return _jsonable(asdict(self))
 
 
+@dataclass(frozen=True, slots=True)
+class ShadowResult:
+    """A shadow sample: the same step sent to a reference model for comparison. It never changes
+    the answer the caller got."""
+
+    step_id: str
+    session_id: str | None
+    label: str
+    reference_model: str
+    answer_text: str
+    reference_text: str | None
+    reference_cost: Decimal | None
+    error_type: str | None
+    latency_ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -112,7 +131,8 @@ def _jsonable(value: Any) -> Any:
 
 @runtime_checkable
 class Listener(Protocol):
-    """Receives every step's records. Implement either method or both."""
+    """Receives every step's records. Implement any of the methods (``on_shadow`` only matters
+    when shadow sampling is on)."""
 
     def on_decision(self, decision: RoutingDecision) -> None: ...
 
@@ -136,11 +156,19 @@ class Listeners:
 
     def emit(self, decision: RoutingDecision, cost: StepCost) -> None:
         for item in tuple(self._items):
-            for method, record in (("on_decision", decision), ("on_step_cost", cost)):
-                fn = getattr(item, method, None)
-                if fn is None:
-                    continue
-                try:
-                    fn(record)
-                except Exception:  # noqa: BLE001 - a listener must not break the step
-                    log.exception("routed-llm listener %r failed in %s", type(item).__name__, method)
+            self._call(item, "on_decision", decision)
+            self._call(item, "on_step_cost", cost)
+
+    def emit_shadow(self, result: ShadowResult) -> None:
+        for item in tuple(self._items):
+            self._call(item, "on_shadow", result)
+
+    @staticmethod
+    def _call(item: object, method: str, record: object) -> None:
+        fn = getattr(item, method, None)
+        if fn is None:
+            return
+        try:
+            fn(record)
+        except Exception:  # noqa: BLE001 - a listener must not break the step
+            log.exception("routed-llm listener %r failed in %s", type(item).__name__, method)

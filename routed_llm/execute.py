@@ -20,7 +20,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
@@ -179,6 +179,7 @@ class Execution:
 
 AdapterFor = Callable[[ModelSpec], "ProviderAdapter"]
 Prepare = Callable[[ModelSpec], Request]
+APrepare = Callable[[ModelSpec], Awaitable[Request]]
 
 
 def _ms(t0: float) -> float:
@@ -223,10 +224,10 @@ class Executor:
                 return Execution(response, model, tuple(run.attempts), run.failed_cost)
         raise run.exhausted()
 
-    async def arun(self, chain: Sequence[ModelSpec], prepare: Prepare, timeout: float | None) -> Execution:
+    async def arun(self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None) -> Execution:
         run = self._run(chain)
         while (model := run.next_endpoint()) is not None:
-            request = prepare(model)
+            request = await prepare(model)
             adapter = self._adapter_for(model)
             while True:
                 t0 = time.perf_counter()
@@ -291,11 +292,11 @@ class Executor:
                 raise _interrupted(model, exc) from exc
 
     async def astream(
-        self, chain: Sequence[ModelSpec], prepare: Prepare, timeout: float | None
+        self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None
     ) -> AsyncIterator[tuple[ModelSpec, ProviderChunk, ChainRun]]:
         run = self._run(chain)
         while (model := run.next_endpoint()) is not None:
-            request = prepare(model)
+            request = await prepare(model)
             adapter = self._adapter_for(model)
             while True:
                 t0 = time.perf_counter()

@@ -513,6 +513,22 @@ class RedisStore(SessionStore):
             lambda m: m.cooldown_until(endpoint_key),
         )
 
+    def cooldowns(self, endpoint_keys: Sequence[str]) -> dict[str, float]:
+        keys = [self._cooldown_key(k) for k in endpoint_keys]
+        if not keys:
+            return {}
+
+        def op(r: redis.Redis, s: dict[str, Any]) -> dict[str, float]:
+            now = time.time()
+            out: dict[str, float] = {}
+            for name, raw in zip(endpoint_keys, r.mget(keys), strict=True):
+                until = self._until(raw)
+                if until is not None and until > now:
+                    out[name] = until
+            return out
+
+        return self._call(op, lambda m: m.cooldowns(endpoint_keys))
+
     async def acooldown_until(self, endpoint_key: str) -> float | None:
         key = self._cooldown_key(endpoint_key)
 

@@ -9,6 +9,7 @@ that never block (memory). Network stores override them with native async calls.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -90,6 +91,17 @@ class SessionStore(ABC):
     # ----------------------------------------------------------------- endpoint health
     @abstractmethod
     def cooldown_until(self, endpoint_key: str) -> float | None: ...
+
+    def cooldowns(self, endpoint_keys: Sequence[str]) -> dict[str, float]:
+        """The endpoints among ``endpoint_keys`` that are cooling down now, with their end time.
+        One round trip on stores that can batch (Redis MGET)."""
+        now = time.time()
+        out: dict[str, float] = {}
+        for key in endpoint_keys:
+            until = self.cooldown_until(key)
+            if until is not None and until > now:
+                out[key] = until
+        return out
 
     @abstractmethod
     def set_cooldown(self, endpoint_key: str, until_epoch_s: float) -> None: ...
