@@ -1,8 +1,9 @@
 """Pricing: a Usage on a ModelSpec is an exact Decimal in US dollars.
 
 ``Usage.input_tokens`` includes cached tokens; cache reads and writes are billed at their own rates
-and the rest of the input at the input rate. Totals per session are kept in micro-dollars (exact
-integers) by the session store, so several processes can add to them atomically.
+and the rest of the input at the input rate. Totals per session are kept in nano-dollars (exact
+integers, the precision of a step's price) by the session store, so several processes can add to
+them atomically.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from routed_llm.catalog import MILLION, ModelSpec
 from routed_llm.messages import Usage
 
-MICROS = Decimal(1_000_000)
-_QUANTUM = Decimal("0.000000001")
+NANOS = Decimal(1_000_000_000)
+_QUANTUM = Decimal("0.000000001")  # prices are exact to a nano-dollar
 
 
 def price(usage: Usage, model: ModelSpec) -> Decimal:
@@ -34,9 +35,9 @@ def estimate_cost(input_tokens: int, output_tokens: int, model: ModelSpec) -> De
     return price(Usage(input_tokens=input_tokens, output_tokens=output_tokens), model)
 
 
-def to_micros(dollars: Decimal) -> int:
-    return int((dollars * MICROS).to_integral_value(rounding=ROUND_HALF_EVEN))
+def to_nanos(dollars: Decimal) -> int:
+    return int((dollars * NANOS).to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
-def from_micros(micros: int) -> Decimal:
-    return Decimal(micros) / MICROS
+def from_nanos(nanos: int) -> Decimal:
+    return (Decimal(nanos) / NANOS).quantize(_QUANTUM)

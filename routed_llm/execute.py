@@ -253,7 +253,7 @@ class Executor:
             adapter = self._adapter_for(model)
             while True:
                 t0 = time.perf_counter()
-                chunks = adapter.stream(request, model, timeout=timeout)
+                chunks = _meaningful(adapter.stream(request, model, timeout=timeout))
                 try:
                     first = next(chunks)
                 except StopIteration:
@@ -300,7 +300,7 @@ class Executor:
             adapter = self._adapter_for(model)
             while True:
                 t0 = time.perf_counter()
-                chunks = adapter.astream(request, model, timeout=timeout)
+                chunks = _ameaningful(adapter.astream(request, model, timeout=timeout))
                 try:
                     first = await anext(chunks)
                 except StopAsyncIteration:
@@ -331,6 +331,21 @@ class Executor:
                         run.failed_after_first_chunk(model, exc, _ms(t0))
                         raise _interrupted(model, exc) from exc
         raise run.exhausted()
+
+
+def _empty(chunk: ProviderChunk) -> bool:
+    return not (chunk.text or chunk.reasoning or chunk.tool_call is not None or chunk.final is not None)
+
+
+def _meaningful(chunks: Iterator[ProviderChunk]) -> Iterator[ProviderChunk]:
+    """Drop chunks that carry nothing, so "the first chunk" means the first output the caller sees."""
+    return (c for c in chunks if not _empty(c))
+
+
+async def _ameaningful(chunks: AsyncIterator[ProviderChunk]) -> AsyncIterator[ProviderChunk]:
+    async for chunk in chunks:
+        if not _empty(chunk):
+            yield chunk
 
 
 def _interrupted(model: ModelSpec, exc: ProviderError) -> StreamInterruptedError:

@@ -11,7 +11,7 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from routed_llm.errors import InvalidRequestError
 
@@ -75,7 +75,7 @@ class ReasoningPart:
     type: Literal["reasoning"] = "reasoning"
 
 
-ContentPart = Union[TextPart, ImagePart, ReasoningPart]
+ContentPart = TextPart | ImagePart | ReasoningPart
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ class NamedTool:
     name: str
 
 
-ToolChoice = Union[Literal["auto", "none", "required"], NamedTool]
+ToolChoice = Literal["auto", "none", "required"] | NamedTool
 
 
 @dataclass(frozen=True, slots=True)

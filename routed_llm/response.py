@@ -28,9 +28,12 @@ class Response:
 @dataclass(frozen=True, slots=True)
 class StreamChunk:
     """A streamed delta. Tool call deltas carry router ids. The last chunk carries ``response``
-    (the whole message, usage, decision and cost), so consumers without callbacks still get them."""
+    (the whole message, usage, decision and cost), so consumers without callbacks still get them.
+    ``model``/``provider`` name the endpoint producing the stream (set on every chunk)."""
 
     text: str = ""
     reasoning: str = ""
     tool_call: ToolCallDelta | None = None
     response: Response | None = None
+    model: str | None = None
+    provider: str | None = None

@@ -45,7 +45,7 @@ def test_prices_are_decimal_and_cache_defaults_to_input() -> None:
 def test_model_lookup_by_provider_prefix_and_unknown_lists_known() -> None:
     cat = load_catalog()
     assert cat.model("openai/gpt-5").name == "gpt-5"
-    with pytest.raises(ConfigError, match="known models: .*gpt-5"):
+    with pytest.raises(ConfigError, match=r"known models: .*gpt-5"):
         cat.model("gpt-17")
     with pytest.raises(ConfigError):
         cat.model("anthropic/gpt-5")
@@ -75,7 +75,7 @@ def test_malformed_catalog_names_the_key(override: dict[str, object], key: str) 
 def test_bad_provider_wire_names_key() -> None:
     data = _minimal()
     data["providers"] = {"local": {"wire": "grpc", "base_url": "http://x", "api_key_env": "K"}}
-    with pytest.raises(ConfigError, match="providers.local.wire"):
+    with pytest.raises(ConfigError, match=r"providers\.local\.wire"):
         parse_catalog(data)
 
 
@@ -93,7 +93,7 @@ def test_file_formats_and_merge_default(tmp_path: Path) -> None:
     assert isinstance(load_catalog(yaml_file), Catalog)
     broken = tmp_path / "broken.toml"
     broken.write_text("[models\n")
-    with pytest.raises(ConfigError, match="broken.toml"):
+    with pytest.raises(ConfigError, match=r"broken\.toml"):
         load_catalog(broken)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from routed_llm.catalog import load_catalog
-from routed_llm.costs import from_micros, price, to_micros
+from routed_llm.costs import from_nanos, price, to_nanos
 from routed_llm.messages import Usage
 
 
@@ -21,5 +21,5 @@ def test_cache_reads_and_writes_use_their_own_rates() -> None:
     assert price(usage, model) == expected
 
 
-def test_micros_round_trip() -> None:
-    assert from_micros(to_micros(Decimal("0.123456"))) == Decimal("0.123456")
+def test_nanos_round_trip() -> None:
+    assert from_nanos(to_nanos(Decimal("0.123456"))) == Decimal("0.123456")

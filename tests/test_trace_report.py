@@ -57,5 +57,5 @@ def test_trace_writer_pairs_records_and_report_totals_equal_sum(tmp_path: Path) 
 def test_malformed_trace_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"decision": {}, "cost": {}}\nnot json\n')
-    with pytest.raises(ConfigError, match="bad.jsonl:2"):
+    with pytest.raises(ConfigError, match=r"bad\.jsonl:2"):
         list(read_trace(path))

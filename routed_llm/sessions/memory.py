@@ -207,18 +207,18 @@ class MemoryStore(SessionStore):
             return {} if entry is None or entry.fwd is None else dict(entry.fwd)
 
     # ----------------------------------------------------------------- spend
-    def add_spend(self, session_id: str, micros: int, baseline_micros: int) -> tuple[int, int]:
+    def add_spend(self, session_id: str, nanos: int, baseline_nanos: int) -> tuple[int, int]:
         with self._lock:
             entry = self._write(session_id, None)
-            entry.spent += micros
-            entry.baseline += baseline_micros
+            entry.spent += nanos
+            entry.baseline += baseline_nanos
             return entry.spent, entry.baseline
 
-    def set_spend(self, session_id: str, micros: int, baseline_micros: int) -> None:
+    def set_spend(self, session_id: str, nanos: int, baseline_nanos: int) -> None:
         """Overwrite the totals (mirroring a shared store)."""
         with self._lock:
             entry = self._write(session_id, None)
-            entry.spent, entry.baseline = micros, baseline_micros
+            entry.spent, entry.baseline = nanos, baseline_nanos
 
     def get_spend(self, session_id: str) -> tuple[int, int]:
         with self._lock:

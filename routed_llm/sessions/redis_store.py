@@ -451,32 +451,32 @@ class RedisStore(SessionStore):
         return self._call(op, lambda m: m.id_map(session_id))
 
     # ----------------------------------------------------------------- spend
-    def add_spend(self, session_id: str, micros: int, baseline_micros: int) -> tuple[int, int]:
+    def add_spend(self, session_id: str, nanos: int, baseline_nanos: int) -> tuple[int, int]:
         key, ttl = self._spend_key(session_id), _ms(self.ttl_s)
 
         def op(r: redis.Redis, s: dict[str, Any]) -> tuple[int, int]:
             pipe = r.pipeline(transaction=True)
-            pipe.hincrby(key, "spent", micros)
-            pipe.hincrby(key, "baseline", baseline_micros)
+            pipe.hincrby(key, "spent", nanos)
+            pipe.hincrby(key, "baseline", baseline_nanos)
             pipe.pexpire(key, ttl)
             spent, baseline, _ = pipe.execute()
             return int(spent), int(baseline)
 
-        return self._call(op, lambda m: m.add_spend(session_id, micros, baseline_micros),
+        return self._call(op, lambda m: m.add_spend(session_id, nanos, baseline_nanos),
                           lambda m, totals: m.set_spend(session_id, *totals))
 
-    async def aadd_spend(self, session_id: str, micros: int, baseline_micros: int) -> tuple[int, int]:
+    async def aadd_spend(self, session_id: str, nanos: int, baseline_nanos: int) -> tuple[int, int]:
         key, ttl = self._spend_key(session_id), _ms(self.ttl_s)
 
         async def op(r: redis.asyncio.Redis, s: dict[str, Any]) -> tuple[int, int]:
             pipe = r.pipeline(transaction=True)
-            pipe.hincrby(key, "spent", micros)
-            pipe.hincrby(key, "baseline", baseline_micros)
+            pipe.hincrby(key, "spent", nanos)
+            pipe.hincrby(key, "baseline", baseline_nanos)
             pipe.pexpire(key, ttl)
             spent, baseline, _ = await pipe.execute()
             return int(spent), int(baseline)
 
-        return await self._acall(op, lambda m: m.add_spend(session_id, micros, baseline_micros),
+        return await self._acall(op, lambda m: m.add_spend(session_id, nanos, baseline_nanos),
                                  lambda m, totals: m.set_spend(session_id, *totals))
 
     @staticmethod

@@ -81,9 +81,9 @@ class SessionStore(ABC):
     def touch(self, session_id: str, ttl_s: float) -> None:
         self.map_ids(session_id, (), ttl_s)
 
-    # ----------------------------------------------------------------- spend (micro-dollars)
+    # ----------------------------------------------------------------- spend (nano-dollars)
     @abstractmethod
-    def add_spend(self, session_id: str, micros: int, baseline_micros: int) -> tuple[int, int]: ...
+    def add_spend(self, session_id: str, nanos: int, baseline_nanos: int) -> tuple[int, int]: ...
 
     @abstractmethod
     def get_spend(self, session_id: str) -> tuple[int, int]: ...
@@ -145,8 +145,8 @@ class SessionStore(ABC):
     async def amap_ids(self, session_id: str, entries: Sequence[IdEntry], ttl_s: float) -> list[str | None]:
         return self.map_ids(session_id, entries, ttl_s)
 
-    async def aadd_spend(self, session_id: str, micros: int, baseline_micros: int) -> tuple[int, int]:
-        return self.add_spend(session_id, micros, baseline_micros)
+    async def aadd_spend(self, session_id: str, nanos: int, baseline_nanos: int) -> tuple[int, int]:
+        return self.add_spend(session_id, nanos, baseline_nanos)
 
     async def aget_spend(self, session_id: str) -> tuple[int, int]:
         return self.get_spend(session_id)
