@@ -33,7 +33,7 @@ def test_route_explain_prints_everything(capsys: pytest.CaptureFixture[str]) -> 
                  "--require", "vision", "--keys", "all"]) == 0
     out = capsys.readouterr().out
     assert "label: code" in out and "candidates" in out and "chain:" in out
-    assert "openai/gpt-5 (choice)" in out
+    assert "openai/gpt-5-mini (choice)" in out
     assert "missing capability vision" in out
     assert "provider anthropic not pinned (session pinned to openai)" in out
 

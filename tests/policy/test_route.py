@@ -24,13 +24,24 @@ def test_default_cheap_labels_go_to_small_models(policy: Policy, req: Request, l
     assert route.mode == "auto"
 
 
-@pytest.mark.parametrize(("provider", "strong"), [("openai", {"gpt-5"}), ("anthropic", {"claude-sonnet-4-5"})])
+@pytest.mark.parametrize(("provider", "strong"), [("openai", {"gpt-5-mini"}), ("anthropic", {"claude-sonnet-4-5"})])
 @pytest.mark.parametrize("label", ["reasoning", "code"])
 def test_default_reasoning_and_code_go_to_strong_models(
     policy: Policy, req: Request, label: str, provider: str, strong: set[str]
 ) -> None:
+    """At the balanced dial an everyday reasoning/code step gets the strong mid tier ..."""
     route = policy.route(label, req, pinned_provider=provider, available_providers=ALL)
     assert route.choice.name in strong
+
+
+@pytest.mark.parametrize("label", ["reasoning", "code"])
+def test_complex_reasoning_and_code_are_lifted_to_the_top_tier(policy: Policy, label: str) -> None:
+    """... and the complexity lift sends a multi-step, many-question step to the top tier."""
+    text = ("Walk me through it step by step: 1. what fails? 2. why does it fail? 3. what are the "
+            "trade-offs of each fix? Then explain why the best one wins.\n```\ndef f(x):\n    return x\n```")
+    complex_req = Request((Message.user(text),))
+    route = policy.route(label, complex_req, pinned_provider="openai", available_providers=ALL)
+    assert route.choice.name == "gpt-5"
 
 
 def test_quality_floor_picks_cheapest_meeting_it_at_cost_dial(catalog: Catalog, req: Request) -> None:
