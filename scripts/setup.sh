@@ -11,7 +11,7 @@ PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q)
 if [ "${1:-}" = "--full" ]; then
   # The CPU build of torch; a plain `torch` requirement would pull a multi-GB CUDA build.
   "${PIP[@]}" "torch==2.13.0"
-  "${PIP[@]}" -e ".[classifier,redis,report,dev]" -e "integrations/langchain[test]" -e "integrations/llama-index[test]"
+  "${PIP[@]}" -e ".[classifier,redis,report,dev]" -e "integrations/langchain[test]" -e "integrations/llama-index"
 else
   "${PIP[@]}" -e ".[report]" -e "integrations/langchain" -e "integrations/llama-index"
 fi

@@ -111,7 +111,7 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> Summary:
 
 
 def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"${value:.6f}"
+    return "-" if value is None else f"${value:.9f}"  # exact: prices are nano-dollar precise
 
 
 def _ratio(group: Group) -> str:

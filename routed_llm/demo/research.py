@@ -65,7 +65,7 @@ def run_tool(functions: ToolFunctions, call: ToolCall) -> tuple[str, bool]:
         return f"error: unknown tool {call.name!r}", True
     try:
         result = fn(**dict(call.arguments))
-    except Exception as exc:  # noqa: BLE001 - a tool failure is reported back to the model
+    except Exception as exc:
         return f"error: {type(exc).__name__}: {exc}", True
     return (result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)), False
 
