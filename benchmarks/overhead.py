@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import RemoteEmulator, emulator_process  # noqa: E402
+from _server import RemoteEmulator, emulator_process
 
 PROMPT = "Rewrite this sentence to sound friendlier: 'Send me the report by noon.'"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from _backend import backend
 from langchain.agents import create_agent
 from langchain_core.tools import tool
+from langchain_routed_llm import RoutedChatModel, get_routing_callback
 from langgraph.checkpoint.memory import InMemorySaver
 
-from langchain_routed_llm import RoutedChatModel, get_routing_callback
 from routed_llm.demo import corpus
 from routed_llm.demo.report import step_table, summarize, totals_text
 from routed_llm.demo.research import PHASES, QUESTION, TOPIC

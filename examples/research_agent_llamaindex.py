@@ -17,8 +17,8 @@ from pathlib import Path
 from _backend import backend
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.memory import ChatMemoryBuffer
-
 from llama_index.llms.routed import RoutedLLM, get_routing_handler
+
 from routed_llm.demo import corpus
 from routed_llm.demo.report import step_table, summarize, totals_text
 from routed_llm.demo.research import PHASES, QUESTION, TOPIC

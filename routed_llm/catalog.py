@@ -173,7 +173,7 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
             data = json.loads(raw)
         else:
             data = tomllib.loads(raw.decode("utf-8"))
-    except Exception as exc:  # noqa: BLE001 - each parser has its own error type
+    except Exception as exc:
         raise ConfigError(f"{p} is not valid {p.suffix.lstrip('.') or 'toml'}: {exc}", key=str(p)) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{p} must hold a mapping at the top level", key=str(p))

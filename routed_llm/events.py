@@ -170,5 +170,5 @@ class Listeners:
             return
         try:
             fn(record)
-        except Exception:  # noqa: BLE001 - a listener must not break the step
+        except Exception:
             log.exception("routed-llm listener %r failed in %s", type(item).__name__, method)
