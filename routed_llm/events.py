@@ -70,7 +70,8 @@ class RoutingDecision:
         return self.baseline_cost - self.cost
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,8 @@ class StepCost:
         return self.baseline_cost - self.cost
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,8 @@ class ShadowResult:
     latency_ms: float
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, cast
+from typing import Literal
 
 from routed_llm.errors import ConfigError
 
@@ -40,4 +40,4 @@ def check_label(value: str, *, key: str = "label") -> Label:
         raise ConfigError(
             f"unknown label {value!r}; use one of {', '.join(LABELS)}", key=key
         )
-    return cast(Label, value)
+    return value
