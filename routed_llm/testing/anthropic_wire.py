@@ -232,7 +232,7 @@ def parse(
     budget, omitted = _thinking(body, model, max_tokens)
     if budget is not None and choice.mode in ("required", "tool"):
         raise _bad("Thinking may not be enabled when tool_choice forces tool use.")
-    _system(body.get("system"), state)
+    system = _system(body.get("system"), state)
     turns, first_types, positions = _messages(messages, state, provider, model, registry, strict, signer)
     _pairing(turns, positions)
     if budget is not None:
@@ -264,6 +264,7 @@ def parse(
         response_format=response_format,
         stop=[s for s in stops if isinstance(s, str)] if isinstance(stops, list) else [],
         redacted_trigger=budget is not None and newest is not None and REDACTED_MAGIC in newest.text,
+        system=system,
     )
     total = conv.prompt_tokens + max_tokens
     if total > model.context_window:
@@ -271,21 +272,25 @@ def parse(
     return conv
 
 
-def _system(raw: Any, state: _State) -> None:
+def _system(raw: Any, state: _State) -> list[str]:
+    """Records the system prompt's segments and returns its text blocks."""
     if raw is None:
-        return
+        return []
     if isinstance(raw, str):
         if raw:
             _add(state, {"type": "text", "text": raw}, MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(raw), "system", prefix="system")
-        return
+        return [raw] if raw else []
     if not isinstance(raw, list):
         raise _bad("system: Input should be a valid string or list of text blocks")
+    texts: list[str] = []
     for j, block in enumerate(raw):
         where = f"system.{j}"
         if not isinstance(block, Mapping) or block.get("type") != "text":
             raise _bad(f"{where}.type: Input should be 'text'")
         text = _text_block(block, where)
+        texts.append(text)
         _add(state, block, estimate_text_tokens(text) + (MESSAGE_OVERHEAD_TOKENS if j == 0 else 0), where, prefix="system")
+    return texts
 
 
 def _messages(

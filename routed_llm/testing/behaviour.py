@@ -10,6 +10,13 @@ text that summarizes the tool results since the user message.
 
 Text: ``"[<model>] "`` followed by sentences on the user's topic, 20-150 tokens (150-400 when the
 prompt asks to write/explain/describe...), chosen by a hash of (model, conversation).
+
+ReAct text mode (LlamaIndex's ``ReActAgent`` and the like): with no tools bound and a system message
+listing ``> Tool Name: X`` / ``Tool Args: {schema}`` lines and mentioning ``Action Input:``, the same
+tool rule applies to the task (the newest user message not starting ``Observation:``), one tool per
+turn, skipping those named by ``Action: X`` lines in assistant messages since the task. The model
+then answers in text ``Thought: ...\nAction: X\nAction Input: {json}``; with no mentioned tool left,
+``Thought: ...\nAnswer: [<model>] ...`` summarizing the ``Observation:`` messages since the task.
 """
 
 from __future__ import annotations
@@ -18,11 +25,11 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from routed_llm.testing.conversation import Conversation, ToolCall, Turn
+from routed_llm.testing.conversation import Conversation, ToolCall, ToolDef, Turn
 from routed_llm.testing.models import EmulatedModel
 from routed_llm.testing.schema import Synthesizer, content_words, dumps, key_phrases, prompt_assignments
 from routed_llm.tokens import estimate_text_tokens
@@ -30,6 +37,12 @@ from routed_llm.tokens import estimate_text_tokens
 REDACTED_MAGIC = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253"
 _LONG = re.compile(r"\b(write|explain|describe|essay|detailed|elaborate|story|report|in depth)\b", re.I)
 _PARALLEL = re.compile(r"\bparallel\b", re.I)
+_REACT_TOOL = re.compile(r"^> Tool Name: (\S+)$", re.M)
+_REACT_ARGS = re.compile(r"^Tool Args: (\{.*\})$", re.M)
+_REACT_ACTION = re.compile(r"^Action: (\S+)", re.M)
+_OBSERVATION = "Observation:"
+REACT_ACTION_THOUGHT = "Thought: I need to use a tool to help me answer the question."
+REACT_ANSWER_THOUGHT = "Thought: I can answer without using any more tools. I'll use the user's language to answer"
 
 _SENTENCES = (
     "Here is a short answer about {topic}.",
@@ -120,10 +133,7 @@ def _fill(templates: Sequence[str], topic: str, rng: random.Random, target: int,
     return " ".join(parts)
 
 
-def _tool_summary(conv: Conversation, idx: int | None) -> str:
-    names = {c.id: c.name for t in conv.turns for c in t.tool_calls}
-    after = conv.turns[idx + 1 :] if idx is not None else conv.turns
-    results = [(names.get(cid, "a tool"), content) for t in after for cid, content in t.tool_results]
+def _summary(results: Sequence[tuple[str, str]]) -> str:
     if not results:
         return ""
     bits = []
@@ -132,6 +142,106 @@ def _tool_summary(conv: Conversation, idx: int | None) -> str:
         snippet = snippet if len(snippet) <= 80 else snippet[:77] + "..."
         bits.append(f'{name} returned "{snippet}"')
     return "Based on the tool results: " + "; ".join(bits) + "."
+
+
+def _tool_summary(conv: Conversation, idx: int | None) -> str:
+    names = {c.id: c.name for t in conv.turns for c in t.tool_calls}
+    after = conv.turns[idx + 1 :] if idx is not None else conv.turns
+    return _summary([(names.get(cid, "a tool"), content) for t in after for cid, content in t.tool_results])
+
+
+# -------------------------------------------------------------------------------------------- ReAct
+
+
+@dataclass(frozen=True, slots=True)
+class ReactPrompt:
+    """A ReAct-style request: the tools its system prompt lists, and where its task is."""
+
+    tools: list[ToolDef]
+    task: int | None
+
+
+def _react_tools(text: str) -> list[ToolDef]:
+    names = list(_REACT_TOOL.finditer(text))
+    tools: list[ToolDef] = []
+    for k, m in enumerate(names):
+        end = names[k + 1].start() if k + 1 < len(names) else len(text)
+        args = _REACT_ARGS.search(text, m.end(), end)
+        schema: Any = {}
+        if args:
+            try:
+                schema = json.loads(args.group(1))
+            except ValueError:
+                schema = {}
+        tools.append(ToolDef(m.group(1), "", schema if isinstance(schema, Mapping) else {}))
+    return tools
+
+
+def _is_observation(turn: Turn) -> bool:
+    return turn.role == "user" and turn.text.lstrip().startswith(_OBSERVATION)
+
+
+def react_prompt(conv: Conversation) -> ReactPrompt | None:
+    """The ReAct reading of ``conv``, or None when it is not a ReAct-style request."""
+    if conv.tools:
+        return None
+    systems = [*conv.system, *(t.text for t in conv.turns if t.role == "system")]
+    tools: dict[str, ToolDef] = {}
+    for text in systems:
+        if "Action Input:" in text and _REACT_TOOL.search(text):
+            for tool in _react_tools(text):
+                tools.setdefault(tool.name, tool)
+    if not tools:
+        return None
+    task = next(
+        (i for i in range(len(conv.turns) - 1, -1, -1)
+         if conv.turns[i].role == "user" and conv.turns[i].user_text and not _is_observation(conv.turns[i])),
+        None,
+    )
+    return ReactPrompt(list(tools.values()), task)
+
+
+def _react_steps(conv: Conversation, task: int | None) -> tuple[set[str], list[tuple[str, str]]]:
+    """Tools already called since the task (``Action:`` lines), and (tool, observation) pairs."""
+    called: set[str] = set()
+    pending: list[str] = []
+    results: list[tuple[str, str]] = []
+    for turn in conv.turns[task + 1 :] if task is not None else conv.turns:
+        if turn.role == "assistant":
+            actions = _REACT_ACTION.findall(turn.text)
+            called.update(actions)
+            pending.extend(actions)
+        elif _is_observation(turn):
+            text = turn.text.lstrip()[len(_OBSERVATION) :].strip()
+            results.append((pending.pop(0) if pending else "a tool", text))
+    return called, results
+
+
+def _react_text(conv: Conversation, model: EmulatedModel, react: ReactPrompt, rng: random.Random) -> str:
+    task = conv.turns[react.task].text if react.task is not None else ""
+    names = [t.name for t in react.tools]
+    tool_names = frozenset(names)
+    words = content_words(task, tool_names)
+    called, results = _react_steps(conv, react.task)
+    remaining = [n for n in mentioned_tools(task, names) if n not in called]
+    if remaining:
+        name = remaining[0]
+        schema = next(t.schema for t in react.tools if t.name == name)
+        synth = Synthesizer(schema, seed=conv.seed + name.encode(), words=words, assignments=prompt_assignments(task),
+                            all_properties=False, phrases=key_phrases(task, tool_names))
+        value = synth.value()
+        args = json.dumps(value if isinstance(value, dict) else {}, ensure_ascii=False)
+        return f"{REACT_ACTION_THOUGHT}\nAction: {name}\nAction Input: {args}"
+    topic = _topic(words)
+    target = rng.randint(150, 400) if _LONG.search(task) else rng.randint(20, 150)
+    head = f"[{model.name}]"
+    summary = _summary(results)
+    if summary:
+        head += " " + summary
+    elif words:
+        head += f" On {topic}:"
+    answer = _fill(_SENTENCES, topic, rng, target, head).replace("Action:", "Action -")
+    return f"{REACT_ANSWER_THOUGHT}\nAnswer: {answer}"
 
 
 def _truncate(text: str, tokens: int) -> str:
@@ -169,8 +279,11 @@ def plan(
         out.thinking = _truncate(out.thinking, limit)
         think_tokens = estimate_text_tokens(out.thinking)
 
+    react = react_prompt(conv) if conv.response_format is None else None
     calls = choose_tools(conv)
-    if calls:
+    if react is not None:
+        out.text = _react_text(conv, model, react, rng)
+    elif calls:
         by_name = {t.name: t for t in conv.tools}
         kv = prompt_assignments(user)
         for i, name in enumerate(calls):

@@ -84,6 +84,8 @@ class Conversation:
     response_format: ResponseFormat | None = None
     stop: list[str] = field(default_factory=list)
     redacted_trigger: bool = False
+    system: list[str] = field(default_factory=list)
+    """Top-level system text blocks (Anthropic); OpenAI system messages are turns instead."""
 
     @property
     def prompt_tokens(self) -> int:

@@ -228,12 +228,6 @@ async def test_react_agent_against_the_emulator(emu: Any, capture: Capture) -> N
     _assert_no_secret(*capture.events, *events)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the emulator answers ReAct prompts (no tools bound, tool list in the system prompt, "
-    "observations as user messages) with plain text, so ReActAgent never calls a tool; see the "
-    "ReAct mode requested in the adapter's report",
-)
 async def test_react_agent_uses_tools_against_the_emulator(emu: Any, capture: Capture) -> None:
     _, events, routing, _ = await _react_run(emu, capture, "react-tools")
     assert [e.tool_name for e in events if isinstance(e, ToolCallResult)] == ["search_web", "fetch_page", "word_count"]
