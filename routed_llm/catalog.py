@@ -55,10 +55,11 @@ class ModelSpec:
     quality: Mapping[Label, float]
     quality_source: str = "unknown"
     api_model: str | None = None
+    key: str = field(init=False, repr=False, compare=False)
+    """``provider/name``, the endpoint's identity (computed once: it is read on every step)."""
 
-    @property
-    def key(self) -> str:
-        return f"{self.provider}/{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.provider}/{self.name}")
 
     @property
     def wire_name(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -70,8 +70,7 @@ class RoutingDecision:
         return self.baseline_cost - self.cost
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = _jsonable(asdict(self))
-        return out
+        return _record_dict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +97,7 @@ class StepCost:
         return self.baseline_cost - self.cost
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = _jsonable(asdict(self))
-        return out
+        return _record_dict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +116,26 @@ class ShadowResult:
     latency_ms: float
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = _jsonable(asdict(self))
-        return out
+        return _record_dict(self)
+
+
+def _record_dict(record: Any) -> dict[str, Any]:
+    """A record as plain JSON types. Shallow and fast (it runs on every step, several times in the
+    adapters): ``explanation`` is already JSON-friendly, so it is shared rather than copied."""
+    out: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        out[f.name] = value if f.name == "explanation" else _jsonable(value)
+    return out
 
 
 def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
     if isinstance(value, Decimal):
         return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return _record_dict(value)
     if isinstance(value, Mapping):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
