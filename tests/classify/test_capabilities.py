@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import base64
+import warnings
+
+import pytest
+
+import routed_llm.classify as classify
+from routed_llm.classify import RulesClassifier, load_classifier, required_capabilities
+from routed_llm.errors import ClassifierUnavailableError
+from routed_llm.messages import ImagePart, Message, Request, ResponseFormat, TextPart, Thinking, ToolSpec
+
+
+def test_capabilities() -> None:
+    base = Request((Message.user("hi"),))
+    assert required_capabilities(base) == frozenset()
+    tools = Request((Message.user("hi"),), tools=(ToolSpec("search"),))
+    assert required_capabilities(tools) == {"tools"}
+    assert (
+        required_capabilities(Request((Message.user("hi"),), tools=(ToolSpec("s"),), tool_choice="none"))
+        == set()
+    )
+    img = ImagePart(data=base64.b64encode(b"png").decode())
+    assert required_capabilities(Request((Message.user([TextPart("see"), img]),))) == {"vision"}
+    assert required_capabilities(Request((Message.user("x"),), response_format=ResponseFormat())) == {
+        "json_schema"
+    }
+    assert required_capabilities(Request((Message.user("x"),), thinking=Thinking())) == {"reasoning"}
+
+
+def test_auto_falls_back_to_rules_with_one_warning(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.setattr(classify, "_warned", False)
+    missing = "/nonexistent/head.json"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a = load_classifier("auto", head_path=missing)
+        b = load_classifier("auto", head_path=missing)
+    assert isinstance(a, RulesClassifier) and isinstance(b, RulesClassifier)
+    assert len([w for w in caught if "routed-llm[classifier]" in str(w.message)]) == 1
+
+
+def test_learned_without_head_names_the_fix() -> None:
+    with pytest.raises(ClassifierUnavailableError, match=r"routed-llm\[classifier\]"):
+        load_classifier("learned", head_path="/nonexistent/head.json")
+
+
+def test_rules_kind() -> None:
+    assert load_classifier("rules").name == "rules"
