@@ -135,9 +135,11 @@ class ChainRun:
             raise exc
         failures = self.health.record_failure(model.key, self.retry.failure_window_s)
         if failures >= self.retry.cooldown_after_failures:
+            until = self.health.cooldown_until(model.key)
+            if until is None or until <= self.clock():  # warn when a cooldown starts, not per failure
+                log.warning("routed-llm: %s failed %d times in %.1fs, cooling down for %.1fs",
+                            model.key, failures, self.retry.failure_window_s, self.retry.cooldown_s)
             self.health.set_cooldown(model.key, self.clock() + self.retry.cooldown_s)
-            log.warning("routed-llm: %s failed %d times in %.0fs, cooling down for %.0fs",
-                        model.key, failures, self.retry.failure_window_s, self.retry.cooldown_s)
             return Next(retry=False)
         if self._retries_here >= self.retry.max_retries:
             return Next(retry=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -185,7 +186,23 @@ class Message:
 def _parts(content: str | Sequence[ContentPart]) -> tuple[ContentPart, ...]:
     if isinstance(content, str):
         return (TextPart(content),) if content else ()
+    if not isinstance(content, Sequence):
+        raise InvalidRequestError(
+            f"content must be a str or a list of TextPart/ImagePart/ReasoningPart, got {type(content).__name__}",
+            field="content",
+        )
     return tuple(content)
+
+
+def _check_encodable(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequestError(
+            f"{where} holds text that is not valid Unicode (a lone surrogate at position {exc.start}); "
+            "decode your input with errors='replace' first",
+            field=where,
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,13 +311,25 @@ class ProviderChunk:
     final: ProviderResponse | None = None
 
 
+def _unanswered(open_calls: Mapping[str, int]) -> None:
+    call_id, index = next(iter(open_calls.items()))
+    raise InvalidRequestError(
+        f"messages[{index}] made tool call {call_id!r}, which no tool message answers before the "
+        "conversation moves on; add a role='tool' result for every call (is_error=True for a failed one)",
+        field=f"messages[{index}].tool_calls",
+    )
+
+
 def validate_request(request: Request) -> None:
     """Reject requests no provider would accept, naming the field and the fix."""
     if not request.messages:
         raise InvalidRequestError("messages is empty: pass at least one user message", field="messages")
     call_ids: set[str] = set()
+    open_calls: dict[str, int] = {}  # call id -> index of the assistant message still awaiting it
     for i, message in enumerate(request.messages):
         where = f"messages[{i}]"
+        if message.role != "tool" and open_calls:
+            _unanswered(open_calls)
         if message.role not in ROLES:
             raise InvalidRequestError(
                 f"{where}.role {message.role!r} is not one of {list(ROLES)}", field=f"{where}.role"
@@ -311,11 +340,13 @@ def validate_request(request: Request) -> None:
                     f"{where}.content holds a {type(part).__name__}; use TextPart, ImagePart or ReasoningPart",
                     field=f"{where}.content",
                 )
-            if isinstance(part, TextPart) and not isinstance(part.text, str):
-                raise InvalidRequestError(
-                    f"{where}.content text must be a str, got {type(part.text).__name__}",
-                    field=f"{where}.content",
-                )
+            if isinstance(part, TextPart):
+                if not isinstance(part.text, str):
+                    raise InvalidRequestError(
+                        f"{where}.content text must be a str, got {type(part.text).__name__}",
+                        field=f"{where}.content",
+                    )
+                _check_encodable(part.text, f"{where}.content")
         if message.tool_calls and message.role != "assistant":
             raise InvalidRequestError(
                 f"{where} has tool_calls but role {message.role!r}; only assistant messages call tools",
@@ -324,7 +355,15 @@ def validate_request(request: Request) -> None:
         for call in message.tool_calls:
             if not call.id:
                 raise InvalidRequestError(f"{where} has a tool call without an id", field=f"{where}.tool_calls.id")
+            try:
+                _check_encodable(json.dumps(dict(call.arguments), ensure_ascii=False), f"{where}.tool_calls.arguments")
+            except TypeError as exc:
+                raise InvalidRequestError(
+                    f"{where}: arguments of tool call {call.id!r} are not JSON-serialisable ({exc})",
+                    field=f"{where}.tool_calls.arguments",
+                ) from exc
             call_ids.add(call.id)
+            open_calls[call.id] = i
         if message.role == "tool":
             if not message.tool_call_id:
                 raise InvalidRequestError(
@@ -336,6 +375,9 @@ def validate_request(request: Request) -> None:
                     f"{where} answers tool call {message.tool_call_id!r}, which no earlier assistant message made",
                     field=f"{where}.tool_call_id",
                 )
+            open_calls.pop(message.tool_call_id, None)
+    if open_calls:
+        _unanswered(open_calls)
     names = [t.name for t in request.tools]
     if len(set(names)) != len(names):
         raise InvalidRequestError("tools has duplicate names", field="tools")

@@ -121,6 +121,10 @@ class Router:
             raise ConfigError("reclassify must be 'every_step' or 'user_turn'", key="reclassify")
         if max_retries < 0:
             raise ConfigError("max_retries must be >= 0", key="max_retries")
+        if not timeout > 0:
+            raise ConfigError(f"timeout must be a positive number of seconds, got {timeout}", key="timeout")
+        if window_tokens < 1:
+            raise ConfigError(f"window_tokens must be >= 1, got {window_tokens}", key="window_tokens")
         self.dial = dial
         self.timeout = timeout
         self.reclassify: Reclassify = reclassify
