@@ -231,6 +231,11 @@ class Policy:
         cost = {s.model.key: s.cost for s in ranked}
         if cc.tiers:
             lower = [m for m in (self.catalog.model(n) for n in cc.tiers) if m.key in keys and m.key != choice.key]
+            dearer = [m for m in lower if m.key in cost and cost[m.key] >= cost[choice.key]]
+            if dearer:
+                notes.append("cascade tiers not cheaper than the choice are skipped: "
+                             + ", ".join(m.key for m in dearer))
+                lower = [m for m in lower if m not in dearer]
         else:
             cheap = [s for s in ranked if s.model.key in keys and s.model.key != choice.key
                      and s.cost < cost[choice.key] and self.quality(s.model, lab) >= cc.floor]
