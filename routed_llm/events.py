@@ -39,7 +39,8 @@ class Attempt:
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
     """Why this step went where it went. ``explanation`` is the policy's account (candidates,
-    score terms, filtered models with reasons, the chain)."""
+    score terms, filtered models with reasons, the chain): a read-only Mapping built on first
+    access; ``to_dict()`` (or ``dict(decision.explanation)``) gives plain JSON types."""
 
     step_id: str
     session_id: str | None
@@ -125,7 +126,10 @@ def _record_dict(record: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(record):
         value = getattr(record, f.name)
-        out[f.name] = value if f.name == "explanation" else _jsonable(value)
+        if f.name == "explanation":
+            out[f.name] = value if isinstance(value, dict) else dict(value)  # lazy mappings build here
+        else:
+            out[f.name] = _jsonable(value)
     return out
 
 

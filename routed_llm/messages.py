@@ -186,12 +186,12 @@ class Message:
 def _parts(content: str | Sequence[ContentPart]) -> tuple[ContentPart, ...]:
     if isinstance(content, str):
         return (TextPart(content),) if content else ()
-    if not isinstance(content, Sequence):
-        raise InvalidRequestError(
-            f"content must be a str or a list of TextPart/ImagePart/ReasoningPart, got {type(content).__name__}",
-            field="content",
-        )
-    return tuple(content)
+    if isinstance(content, (list, tuple)):
+        return tuple(content)
+    raise InvalidRequestError(
+        f"content must be a str or a list of TextPart/ImagePart/ReasoningPart, got {type(content).__name__}",
+        field="content",
+    )
 
 
 def _check_encodable(text: str, where: str) -> None:

@@ -20,7 +20,7 @@ from routed_llm.policy.complexity import Complexity, assess
 from routed_llm.policy.config import PolicyConfig, check_dial, check_models, load_policy, validate_config
 from routed_llm.policy.filters import Constraints, check_required, hard_reasons, pin_reason, split
 from routed_llm.policy.noroute import no_route
-from routed_llm.policy.route import Cascade, Mode, Route
+from routed_llm.policy.route import Cascade, LazyExplanation, Mode, Route
 from routed_llm.policy.scoring import Scored, score
 from routed_llm.policy.verifiers import Judge, build_verifier
 from routed_llm.tokens import estimate_request_tokens
@@ -134,28 +134,31 @@ class Policy:
         cascade = self._cascade(lab, choice, ranked, primary or others, c, notes) if lp.cascade.enabled else None
         shadow = self._shadow(lab, request, choice, c, notes)
         primary_keys = {m.key for m in (primary or others)}
-        expl: dict[str, Any] = {
-            "label": lab,
-            "mode": mode,
-            "dial": d,
-            "weights": _weights_dict(weights),
-            "required": sorted(c.required),
-            "pinned_provider": c.pinned_provider,
-            "pin_mode": self.config.pin_mode,
-            "input_tokens": c.input_tokens,
-            "output_tokens": expected_out,
-            "needed_context": c.needed_context,
-            "complexity": {**complexity.to_dict(), "floor": lp.floor, "effective_floor": round(floor, 4)},
-            "candidates": [
-                {**s.to_dict(), "fallback_only": s.model.key not in primary_keys} for s in ranked
-            ],
-            "filtered": [{"model": m.key, "reason": r} for m, r in all_filtered],
-            "chain": [{"model": m.key, "role": role} for m, role in zip(chain, roles, strict=True)],
-            "cascade": _cascade_dict(cascade, ranked),
-            "shadow": shadow.key if shadow else None,
-            "notes": notes,
-        }
-        return Route(lab, tuple(chain), mode, d, cascade, shadow, complexity, self.quality(choice, lab), expl)
+
+        def explain() -> dict[str, Any]:
+            return {
+                "label": lab,
+                "mode": mode,
+                "dial": d,
+                "weights": _weights_dict(weights),
+                "required": sorted(c.required),
+                "pinned_provider": c.pinned_provider,
+                "pin_mode": self.config.pin_mode,
+                "input_tokens": c.input_tokens,
+                "output_tokens": expected_out,
+                "needed_context": c.needed_context,
+                "complexity": {**complexity.to_dict(), "floor": lp.floor, "effective_floor": round(floor, 4)},
+                "candidates": [
+                    {**s.to_dict(), "fallback_only": s.model.key not in primary_keys} for s in ranked
+                ],
+                "filtered": [{"model": m.key, "reason": r} for m, r in all_filtered],
+                "chain": [{"model": m.key, "role": role} for m, role in zip(chain, roles, strict=True)],
+                "cascade": _cascade_dict(cascade, ranked),
+                "shadow": shadow.key if shadow else None,
+                "notes": notes,
+            }
+        return Route(lab, tuple(chain), mode, d, cascade, shadow, complexity, self.quality(choice, lab),
+                     LazyExplanation(explain))
 
     def _pin_split(self, eligible: Sequence[ModelSpec], c: Constraints
                    ) -> tuple[list[ModelSpec], list[ModelSpec], list[tuple[ModelSpec, str]]]:
