@@ -140,10 +140,10 @@ def check(s: Session, router: Router, emu: Emulator, steps: int, counts: Countin
 
 async def main_async(args: argparse.Namespace) -> int:
     with Emulator(time_scale=0.0, max_recorded=1000) as emu:
-        emu.random_faults(args.fault_rate, seed=args.seed, kinds=KINDS, retry_after=0.01, timeout_s=0.3)
+        emu.random_faults(args.fault_rate, seed=args.seed, kinds=KINDS, retry_after=0.01, timeout_s=3.0)
         counts = Counting()
         router = Router.for_emulator(
-            emu, classifier=args.classifier, timeout=0.2, listeners=[counts],
+            emu, classifier=args.classifier, timeout=2.0, listeners=[counts],
             retry=RetryPolicy(max_retries=2, base_delay_s=0.001, max_delay_s=0.005, max_retry_after_s=0.05,
                               cooldown_s=0.5),
         )
