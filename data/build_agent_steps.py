@@ -453,13 +453,136 @@ STANDALONE: list[tuple[str, str]] = [
     ),
 ]
 
+EXTRA_INSTRUCTIONS: dict[str, list[str]] = {
+    "extraction": [
+        "Which entries above are from before the 10th? Just list them, nothing else.",
+        "According to this, what's the total and when is it due? Just the two values.",
+        "From the text above, who needs to do what? Owner and task only.",
+        "Which lines mention a problem or an error? Quote them exactly.",
+        "Only the rows that involve more than one person — return them as they are.",
+        "what's the reference number in here and who is it for?",
+        "Based only on the above, which items are still open? Give each with its date.",
+        "Aus dem Text oben: welche Beträge und Daten kommen vor? Als Tabelle.",
+    ],
+    "translation": [
+        "I need this in English, faithful to the original, keep the tone.",
+        "English version please — it's going on our noticeboard.",
+        "Localise this into Spanish for our customers in Mexico, keep numbers and names unchanged.",
+        "Can you give me this in Dutch and Swedish, one after the other?",
+        "Put this into simple French so the parents who don't read English can follow it.",
+        "need this in ukrainian for the new families, keep the layout",
+    ],
+    "chat": [
+        "Honestly, is it normal to feel this overwhelmed by stuff like this? Not looking for a plan, just your take.",
+        "lol ok. random question — do you think anyone actually reads these?",
+        "Thanks for sorting that. Do you ever get asked about things like this all day?",
+    ],
+    "reasoning": [
+        "Is anything overbooked or double-counted here? Show the count per day and say which one is the problem.",
+        "quick one: if this continues at the same rate, how many do we have by the end of the month? show the maths",
+        "Which option costs less over a full year, assuming the figures above stay the same? Explain the steps.",
+        "Si seguimos así, ¿cuándo nos quedamos sin existencias? Explica el razonamiento paso a paso.",
+    ],
+}
+
+EXTRA_STANDALONE: list[tuple[str, str]] = [
+    ("chat", "be honest: is it weird to bring homemade cake to a job interview as a thank-you?"),
+    ("chat", "random q but what's your favourite season and why? don't say you don't have one lol"),
+    (
+        "chat",
+        "Phew, the school play is finally over. Three months of rehearsals, two meltdowns, one broken prop sword, and it went great. I just wanted to tell someone. Do you ever feel relieved like that?",
+    ),
+    ("chat", "नमस्ते! आज मेरा क्लिनिक में पहला दिन है, थोड़ा घबराया हुआ हूँ। कोई सलाह?"),
+    ("chat", "مرحبا! كيف حالك اليوم؟ عندي سؤال بسيط: هل تفضل الصباح أو المساء للعمل؟"),
+    (
+        "chat",
+        "Secondo te ha senso imparare a suonare il pianoforte a quarant'anni? Solo curiosità, cosa ne pensi?",
+    ),
+    ("chat", "Скажи, а ты любишь шахматы? Я вот только начал играть с сыном."),
+    ("chat", "why do we say 'break a leg' before a performance? is there a real story behind it?"),
+    (
+        "chat",
+        "who actually invented the bicycle? my neighbour says it was the Germans and I don't believe him",
+    ),
+    ("chat", "can you actually see the spreadsheets I upload, or do I have to paste them every time?"),
+    (
+        "chat",
+        "I'm not asking you to fix anything, I just want to know if you think it's rude to leave a group chat without saying anything.",
+    ),
+    ("chat", "tabs or spaces? my team is about to fight about it, pick a side"),
+    ("chat", "你好！今天是我在仓库上班的第一天，有点紧张。你有什么建议吗？"),
+    ("chat", "¿Tú qué opinas, vale la pena tener perro si vivo en un piso pequeño?"),
+    ("translation", "what does 'à emporter' mean on a French menu? is that takeaway?"),
+    ("translation", "my Dutch neighbour always says 'gezellig' — what does it actually mean in English?"),
+    ("translation", "what does 'zu Händen von' mean on a German letter?"),
+    ("translation", "Spanish for 'the appointment has been moved to Thursday'? it's for a text to a patient"),
+    (
+        "translation",
+        "a parent wrote 'mi hijo está malo, no va hoy' on the absence form — what does that say exactly?",
+    ),
+    ("translation", "what does 'お疲れ様でした' mean and when do people say it?"),
+    (
+        "translation",
+        "how would I write 'the shop is closed for inventory on Monday' in Italian for the door sign?",
+    ),
+    (
+        "translation",
+        'Localise these app strings into German, keep the placeholders:\n{\n  "cart.empty": "Your basket is empty.",\n  "cart.items": "{count} items in your basket",\n  "checkout.cta": "Go to checkout"\n}',
+    ),
+    (
+        "translation",
+        "subtitles for the club video are in Portuguese, need English ones, keep the numbering and timings:\n\n1\n00:00:01,000 --> 00:00:03,500\nBem-vindos ao nosso clube!\n\n2\n00:00:03,600 --> 00:00:06,200\nTreinamos todas as terças e quintas.",
+    ),
+    (
+        "extraction",
+        "from the booking confirmation above, what's the check-in date and the total price? just those two",
+    ),
+    (
+        "extraction",
+        "Which of these patients are booked with Dr. Osei? Just the names and times:\n09:00 Osei - Jansen\n09:20 Osei - Brandt\n09:40 Ferreira - Nakamura",
+    ),
+    (
+        "extraction",
+        "According to this notice, what time does the pool close on Sundays? 'Opening hours: Mon-Fri 6:30-21:00, Sat 8:00-18:00, Sun 8:00-14:00.'",
+    ),
+    (
+        "extraction",
+        "What's the tracking number in this message? 'Your parcel JD0148821934GB is on its way and will arrive tomorrow between 9 and 1.'",
+    ),
+    (
+        "reasoning",
+        "if 28 kids each need 2 sandwiches and a loaf makes 9 sandwiches, how many loaves do we need? quick pls",
+    ),
+    (
+        "reasoning",
+        "we have 40 volunteers and each shift needs 6; if everyone does at most 2 shifts, what's the maximum number of shifts we can cover?",
+    ),
+    (
+        "reasoning",
+        "A recipe for 4 uses 300 g of flour. How much for 14 people, and how many 1 kg bags do I buy?",
+    ),
+    (
+        "reasoning",
+        "Wenn der Bus alle 12 Minuten fährt und die Fahrt 35 Minuten dauert, wann muss ich spätestens an der Haltestelle sein, um um 9 Uhr anzukommen? Erklär die Schritte.",
+    ),
+]
+
+
 OPENERS = ["", "", "Here's what came back:\n\n", "Pasted below.\n\n", "See this:\n\n", "FYI\n\n"]
 
 
-def build(seed: int = 7) -> list[dict[str, str]]:
+def build(
+    seed: int = 7,
+    instructions_by_label: dict[str, list[str]] | None = None,
+    standalone: list[tuple[str, str]] | None = None,
+    prefix: str = "routed-llm-steps",
+    code_tasks: bool = True,
+) -> list[dict[str, str]]:
     rnd = random.Random(seed)
+    instructions_by_label = INSTRUCTIONS if instructions_by_label is None else instructions_by_label
+    standalone = STANDALONE if standalone is None else standalone
     rows: list[dict[str, str]] = []
-    for label, instructions in INSTRUCTIONS.items():
+    for label, instructions in instructions_by_label.items():
         for k, instruction in enumerate(instructions):
             picks = rnd.sample(MATERIALS, 3)
             for j, (_, material) in enumerate(picks):
@@ -471,17 +594,18 @@ def build(seed: int = 7) -> list[dict[str, str]]:
                 else:
                     text = f"{material}\n\n{instruction.lower() if rnd.random() < 0.5 else instruction}"
                 rows.append({"text": text, "label": label})
-    for _, code in (m for m in MATERIALS if m[0] == "code"):
-        for label, instruction in CODE_TASKS:
-            rows.append({"text": f"{code}\n\n{instruction}", "label": label})
-    rows.extend({"text": text, "label": label} for label, text in STANDALONE)
+    if code_tasks:
+        for _, code in (m for m in MATERIALS if m[0] == "code"):
+            for label, instruction in CODE_TASKS:
+                rows.append({"text": f"{code}\n\n{instruction}", "label": label})
+    rows.extend({"text": text, "label": label} for label, text in standalone)
     out = []
     for i, row in enumerate(rows):
         out.append(
             {
                 **row,
                 "source": "project",
-                "source_id": f"routed-llm-steps-{i:04d}",
+                "source_id": f"{prefix}-{i:04d}",
                 "license": "permissive",
                 "kind": "agent-step",
             }
@@ -489,10 +613,26 @@ def build(seed: int = 7) -> list[dict[str, str]]:
     return out
 
 
-if __name__ == "__main__":
-    target = Path(__file__).with_name("agent_steps_project.jsonl")
-    rows = build()
+def write(name: str, rows: list[dict[str, str]]) -> None:
+    target = Path(__file__).with_name(name)
     with target.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} rows to {target}")
+
+
+if __name__ == "__main__":
+    # agent_steps_project.jsonl trains the shipped head. agent_steps_more.jsonl (written after an
+    # error analysis on agent_steps_train.jsonl) was tried and did not help yet (valid macro-F1
+    # 0.919 -> 0.911, agent-step 0.773 -> 0.754), so it is kept for later rounds, not shipped.
+    write("agent_steps_project.jsonl", build())
+    write(
+        "agent_steps_more.jsonl",
+        build(
+            seed=11,
+            instructions_by_label=EXTRA_INSTRUCTIONS,
+            standalone=EXTRA_STANDALONE,
+            prefix="routed-llm-more",
+            code_tasks=False,
+        ),
+    )

@@ -46,3 +46,15 @@ def test_learned_without_head_names_the_fix() -> None:
 
 def test_rules_kind() -> None:
     assert load_classifier("rules").name == "rules"
+
+
+def test_router_reports_pinned_and_classifier_paths() -> None:
+    from routed_llm.messages import RoutingOptions
+    from routed_llm.router import Router
+
+    router = Router(classifier="rules")
+    pinned = router._classify(Request((Message.user("hi"),), options=RoutingOptions(model="gpt-5")), "s")
+    assert pinned.path == "pinned"
+    labelled = router._classify(Request((Message.user("hi"),), options=RoutingOptions(label="code")), "s")
+    assert (labelled.path, labelled.label) == ("pinned", "code")
+    assert router._classify(Request((Message.user("Summarize this: x"),)), "s").path == "rules"
