@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import SecretStr
 
@@ -35,7 +35,7 @@ from routed_llm.costs import estimate_cost, from_nanos, price, to_nanos
 from routed_llm.errors import BudgetExceededError, ConfigError, ProviderError
 from routed_llm.events import Attempt, Listeners, RoutingDecision, ShadowResult, StepCost
 from routed_llm.execute import Execution, Executor, RetryPolicy
-from routed_llm.labels import check_label
+from routed_llm.labels import Label, check_label
 from routed_llm.messages import (
     Message,
     ProviderResponse,
@@ -57,6 +57,7 @@ log = logging.getLogger("routed_llm.router")
 ClassifierSpec = Classifier | Literal["auto", "rules", "learned"]
 Reclassify = Literal["every_step", "user_turn"]
 DEFAULT_EXPECTED_OUTPUT = 512
+UNCLASSIFIED = "unclassified"  # the label a decision reports for a pinned model with no label given
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,9 @@ class Router:
             before any provider is called.
         dial: default cost/quality dial, 0 = best quality, 1 = lowest cost.
         reclassify: "every_step" or "user_turn" (tool-result steps reuse the turn's label).
+        capability_labels: capability -> label, e.g. {"vision": "chat", "json_schema": "extraction"}:
+            a step that needs that capability skips classification and is routed as that label
+            (path ``pinned``). By default capabilities only constrain the candidates.
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class Router:
         retry: RetryPolicy | None = None,
         reclassify: Reclassify = "every_step",
         window_tokens: int = 256,
+        capability_labels: Mapping[str, str] | None = None,
     ) -> None:
         cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
         if base_urls:
@@ -129,6 +134,12 @@ class Router:
         self.timeout = timeout
         self.reclassify: Reclassify = reclassify
         self.window_tokens = window_tokens
+        self.capability_labels: dict[str, str] = {}
+        for cap, lab in (capability_labels or {}).items():
+            if cap not in ("tools", "vision", "json_schema", "reasoning"):
+                raise ConfigError(f"capability_labels: unknown capability {cap!r}; use tools, vision, "
+                                  "json_schema or reasoning", key=f"capability_labels.{cap}")
+            self.capability_labels[cap] = check_label(lab, key=f"capability_labels.{cap}")
         self.budget_per_session = _budget(budget_per_session)
         config = policy if isinstance(policy, PolicyConfig) else (load_policy(policy) if policy is not None else None)
         self.policy = Policy(cat, config, judge=None)
@@ -216,12 +227,18 @@ class Router:
             await adapter.aclose()
 
     # ------------------------------------------------------------------ planning
-    def _classify(self, request: Request, session_id: str) -> Classification:
+    def _classify(self, request: Request, session_id: str, required: frozenset[str]) -> Classification:
         opts = request.options
-        if opts.model is not None:
-            return Classification(label="chat", confidence=1.0, path="pinned", probabilities={}, latency_ms=0.0)
+        if opts.model is not None and opts.label is None:
+            # a pinned model skips classification; the decision says so rather than guess a label
+            return Classification(label=cast(Label, UNCLASSIFIED), confidence=1.0, path="pinned",
+                                  probabilities={}, latency_ms=0.0)
         if opts.label is not None:
             label = check_label(opts.label, key="options.label")
+            return Classification(label=label, confidence=1.0, path="pinned", probabilities={label: 1.0},
+                                  latency_ms=0.0)
+        for cap in sorted(required & self.capability_labels.keys()):
+            label = check_label(self.capability_labels[cap])
             return Classification(label=label, confidence=1.0, path="pinned", probabilities={label: 1.0},
                                   latency_ms=0.0)
         key = None
@@ -259,7 +276,7 @@ class Router:
         dial = request.options.effective_dial(self.dial)
         required = required_capabilities(request)
         estimate = estimate_request_tokens(request)
-        return request, session_id, dial, required, estimate, self._classify(request, session_id)
+        return request, session_id, dial, required, estimate, self._classify(request, session_id, required)
 
     def _plan(self, request: Request) -> _Plan:
         started = time.perf_counter()

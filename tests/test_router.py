@@ -240,3 +240,17 @@ def test_pinned_model_skips_classification(emulator: Emulator) -> None:
     d = router.invoke(ask("hello", options=RoutingOptions(model="claude-sonnet-4-5"))).decision
     assert d.path == "pinned" and d.model == "claude-sonnet-4-5"
     assert Decimal(0) < (d.cost or Decimal(0))
+
+
+def test_capability_labels_bypass_classification_when_configured(emulator: Emulator) -> None:
+    from routed_llm import ImagePart
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    request = Request((Message.user([ImagePart(data=png), *Message.user("Write code that parses this").content]),),
+                      session_id="cap")
+    plain = only(emulator, "openai").invoke(request).decision
+    assert plain.path != "pinned" and plain.required_capabilities == ("vision",)
+    bypass = only(emulator, "openai", capability_labels={"vision": "chat"}).invoke(request).decision
+    assert bypass.label == "chat" and bypass.path == "pinned"
+    with pytest.raises(ConfigError, match="capability_labels"):
+        only(emulator, "openai", capability_labels={"smell": "chat"})
