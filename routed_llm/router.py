@@ -269,18 +269,20 @@ class Router:
             estimated_input_tokens=estimate,
         )
 
-    def _pre(self, request: Request) -> tuple[Request, str, float, frozenset[str], int, Classification]:
+    def _pre(self, request: Request, classified: Classification | None = None
+             ) -> tuple[Request, str, float, frozenset[str], int, Classification]:
         validate_request(request)
         session_id = self.sessions.resolve_id(request)
         request = replace(request, session_id=session_id)
         dial = request.options.effective_dial(self.dial)
         required = required_capabilities(request)
         estimate = estimate_request_tokens(request)
-        return request, session_id, dial, required, estimate, self._classify(request, session_id, required)
+        classification = classified or self._classify(request, session_id, required)
+        return request, session_id, dial, required, estimate, classification
 
-    def _plan(self, request: Request) -> _Plan:
+    def _plan(self, request: Request, classified: Classification | None = None) -> _Plan:
         started = time.perf_counter()
-        request, session_id, dial, required, estimate, classification = self._pre(request)
+        request, session_id, dial, required, estimate, classification = self._pre(request, classified)
         pinned = self.sessions.pinned_provider(session_id, request)
         route = self._route(request, classification, required, pinned, dial, estimate)
         if pinned is None:
@@ -410,7 +412,10 @@ class Router:
 
     # ------------------------------------------------------------------ public calls
     def invoke(self, request: Request) -> Response:
-        plan = self._plan(request)
+        return self._invoke(request, None)
+
+    def _invoke(self, request: Request, classified: Classification | None) -> Response:
+        plan = self._plan(request, classified)
         if plan.route.cascade is not None:
             execution = self._cascade(plan, plan.route.cascade)
         else:
@@ -448,6 +453,25 @@ class Router:
                                   model=model.name, provider=model.provider)
             else:
                 yield self._delta(plan, model, chunk.text, chunk.reasoning, chunk.tool_call)
+
+    def batch(self, requests: Sequence[Request], *, max_workers: int = 8) -> list[Response]:
+        """Route many independent steps: their windows are classified in one batched call, then
+        the steps run concurrently. Results keep the input order; the first failure is raised."""
+        classified = self._classify_many(requests)
+        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(requests) or 1))) as pool:
+            return list(pool.map(lambda rc: self._invoke(*rc),
+                                 zip(requests, classified, strict=True)))
+
+    def _classify_many(self, requests: Sequence[Request]) -> list[Classification | None]:
+        """Batched classification for the requests that need it (no pin, label or bypass)."""
+        todo = [i for i, r in enumerate(requests)
+                if r.options.model is None and r.options.label is None
+                and not (required_capabilities(r) & self.capability_labels.keys())]
+        out: list[Classification | None] = [None] * len(requests)
+        texts = [step_window(requests[i].messages, budget_tokens=self.window_tokens) for i in todo]
+        for i, result in zip(todo, self.classifier.classify_many(texts) if texts else [], strict=True):
+            out[i] = result
+        return out
 
     # ------------------------------------------------------------------ cascades and shadows
     def _judge(self, cascade: Cascade) -> Cascade:

@@ -254,3 +254,21 @@ def test_capability_labels_bypass_classification_when_configured(emulator: Emula
     assert bypass.label == "chat" and bypass.path == "pinned"
     with pytest.raises(ConfigError, match="capability_labels"):
         only(emulator, "openai", capability_labels={"smell": "chat"})
+
+
+def test_batch_classifies_in_one_call_and_keeps_order(emulator: Emulator) -> None:
+    router = only(emulator, "openai")
+    calls: list[int] = []
+    original = router.classifier.classify_many
+
+    def counting(texts: list[str]) -> list[object]:
+        calls.append(len(texts))
+        return original(texts)  # type: ignore[return-value]
+
+    router.classifier.classify_many = counting  # type: ignore[method-assign, assignment]
+    prompts = ["Translate to German: good night", "Summarize: the meeting moved to Tuesday.",
+               "Write a poem about autumn", "hello!"]
+    responses = router.batch([ask(p, session_id=f"b{i}") for i, p in enumerate(prompts)])
+    assert calls == [4]
+    assert [r.decision.session_id for r in responses] == ["b0", "b1", "b2", "b3"]
+    assert responses[0].decision.label == "translation" and responses[1].decision.label == "summarize"
