@@ -29,6 +29,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from routed_llm.errors import ConfigError
 from routed_llm.messages import Request, RoutingOptions, Thinking
+from routed_llm.redact import redact
 from routed_llm.response import Response
 
 from langchain_routed_llm.convert import (
@@ -42,7 +43,6 @@ from langchain_routed_llm.convert import (
     to_tool_spec,
     tool_names,
 )
-from langchain_routed_llm.redact import redact
 
 if TYPE_CHECKING:
     from routed_llm.router import Router

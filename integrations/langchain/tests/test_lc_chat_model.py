@@ -203,7 +203,7 @@ def test_secrets_never_reach_payloads(fake_router: FakeRouter) -> None:
     llm = RoutedChatModel(api_keys={"openai": SecretStr(SECRET)})
     assert SECRET not in repr(llm)
     # a payload that somehow held the key is scrubbed before dispatch
-    from langchain_routed_llm.redact import redact
+    from routed_llm.redact import redact
 
     assert SECRET not in str(redact({"a": [f"Bearer {SECRET}"]}, llm._secrets()))
 

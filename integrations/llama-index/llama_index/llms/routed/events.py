@@ -15,8 +15,7 @@ from typing import Any, Literal
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.instrumentation.events import BaseEvent
 from routed_llm.events import RoutingDecision, StepCost
-
-from llama_index.llms.routed.redact import redact
+from routed_llm.redact import redact
 
 
 class RoutingDecisionEvent(BaseEvent):
