@@ -53,8 +53,8 @@ def test_router_reports_pinned_and_classifier_paths() -> None:
     from routed_llm.router import Router
 
     router = Router(classifier="rules")
-    pinned = router._classify(Request((Message.user("hi"),), options=RoutingOptions(model="gpt-5")), "s")
+    pinned = router._classify(Request((Message.user("hi"),), options=RoutingOptions(model="gpt-5")), "s", frozenset())
     assert pinned.path == "pinned"
-    labelled = router._classify(Request((Message.user("hi"),), options=RoutingOptions(label="code")), "s")
+    labelled = router._classify(Request((Message.user("hi"),), options=RoutingOptions(label="code")), "s", frozenset())
     assert (labelled.path, labelled.label) == ("pinned", "code")
-    assert router._classify(Request((Message.user("Summarize this: x"),)), "s").path == "rules"
+    assert router._classify(Request((Message.user("Summarize this: x"),)), "s", frozenset()).path == "rules"
