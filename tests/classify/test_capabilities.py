@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import base64
-import warnings
+import logging
 
 import pytest
 
@@ -28,15 +28,17 @@ def test_capabilities() -> None:
     assert required_capabilities(Request((Message.user("x"),), thinking=Thinking())) == {"reasoning"}
 
 
-def test_auto_falls_back_to_rules_with_one_warning(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+def test_auto_falls_back_to_rules_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(classify, "_warned", False)
     missing = "/nonexistent/head.json"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with caplog.at_level(logging.WARNING, logger="routed_llm.classify"):
         a = load_classifier("auto", head_path=missing)
         b = load_classifier("auto", head_path=missing)
     assert isinstance(a, RulesClassifier) and isinstance(b, RulesClassifier)
-    assert len([w for w in caught if "routed-llm[classifier]" in str(w.message)]) == 1
+    warned = [r for r in caplog.records if "routed-llm[classifier]" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].levelno == logging.WARNING
 
 
 def test_learned_without_head_names_the_fix() -> None:
