@@ -165,7 +165,8 @@ class Router:
         for listener in listeners:
             self.listeners.add(listener)
         self._model_keys = tuple(m.key for m in cat.models.values())
-        self._turn_labels: OrderedDict[str, Classification] = OrderedDict()
+        self._turn_labels: OrderedDict[str, Classification] = OrderedDict()  # reclassify="user_turn"
+        self._turn_lock = threading.Lock()
         self._shadow_pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ construction helpers
@@ -244,15 +245,17 @@ class Router:
         key = None
         if self.reclassify == "user_turn":
             key = f"{session_id}:{turn_key(request.messages)}"
-            cached = self._turn_labels.get(key)
-            if cached is not None:
-                self._turn_labels.move_to_end(key)
-                return cached
+            with self._turn_lock:
+                cached = self._turn_labels.get(key)
+                if cached is not None:
+                    self._turn_labels.move_to_end(key)
+                    return cached
         result = self.classifier.classify(step_window(request.messages, budget_tokens=self.window_tokens))
         if key is not None:
-            self._turn_labels[key] = result
-            if len(self._turn_labels) > 10_000:
-                self._turn_labels.popitem(last=False)
+            with self._turn_lock:
+                self._turn_labels[key] = result
+                if len(self._turn_labels) > 10_000:
+                    self._turn_labels.popitem(last=False)
         return result
 
     def _cooling(self) -> frozenset[str]:
@@ -527,8 +530,9 @@ class Router:
 
     def _shadow(self, plan: _Plan, model: ModelSpec, answer: ProviderResponse) -> None:
         """Send the step to the reference model in the background; record, never change the answer."""
-        if self._shadow_pool is None:
-            self._shadow_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="routed-llm-shadow")
+        with self._adapters_lock:
+            if self._shadow_pool is None:
+                self._shadow_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="routed-llm-shadow")
         request = self.sessions.prepare(plan.session_id, plan.request, model)
 
         def run() -> None:

@@ -272,3 +272,23 @@ def test_batch_classifies_in_one_call_and_keeps_order(emulator: Emulator) -> Non
     assert calls == [4]
     assert [r.decision.session_id for r in responses] == ["b0", "b1", "b2", "b3"]
     assert responses[0].decision.label == "translation" and responses[1].decision.label == "summarize"
+
+
+def test_reclassify_user_turn_reuses_the_turn_label_for_tool_steps(emulator: Emulator) -> None:
+    calls: list[str] = []
+    router = only(emulator, "openai", reclassify="user_turn")
+    original = router.classifier.classify
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return original(text)
+
+    router.classifier.classify = counting  # type: ignore[method-assign, assignment]
+    history = [Message.user("Use search to find the latest release notes")]
+    first = router.invoke(Request(tuple(history), tools=(SEARCH,), session_id="turn"))
+    history += [first.message, *[Message.tool(c.id, "def main():\n    return 1\n") for c in first.message.tool_calls]]
+    second = router.invoke(Request(tuple(history), tools=(SEARCH,), session_id="turn"))
+    assert len(calls) == 1 and second.decision.label == first.decision.label
+    history += [second.message, Message.user("Now translate that into French")]
+    router.invoke(Request(tuple(history), tools=(SEARCH,), session_id="turn"))
+    assert len(calls) == 2
