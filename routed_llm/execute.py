@@ -255,18 +255,9 @@ class Executor:
             adapter = self._adapter_for(model)
             while True:
                 t0 = time.perf_counter()
-                chunks = _meaningful(adapter.stream(request, model, timeout=timeout))
+                chunks = _meaningful(adapter.stream(request, model, timeout=timeout), model)
                 try:
                     first = next(chunks)
-                except StopIteration:
-                    exc: ProviderError = StreamInterruptedError(
-                        f"{model.key} ended its stream without any content",
-                        provider=model.provider, model=model.name)
-                    step = run.failed(model, exc, _ms(t0))
-                    if not step.retry:
-                        break
-                    self._sleep(step.delay_s)
-                    continue
                 except ProviderError as exc:
                     step = run.failed(model, exc, _ms(t0))
                     if not step.retry:
@@ -302,18 +293,9 @@ class Executor:
             adapter = self._adapter_for(model)
             while True:
                 t0 = time.perf_counter()
-                chunks = _ameaningful(adapter.astream(request, model, timeout=timeout))
+                chunks = _ameaningful(adapter.astream(request, model, timeout=timeout), model)
                 try:
                     first = await anext(chunks)
-                except StopAsyncIteration:
-                    exc: ProviderError = StreamInterruptedError(
-                        f"{model.key} ended its stream without any content",
-                        provider=model.provider, model=model.name)
-                    step = run.failed(model, exc, _ms(t0))
-                    if not step.retry:
-                        break
-                    await asyncio.sleep(step.delay_s)
-                    continue
                 except ProviderError as exc:
                     step = run.failed(model, exc, _ms(t0))
                     if not step.retry:
@@ -339,15 +321,31 @@ def _empty(chunk: ProviderChunk) -> bool:
     return not (chunk.text or chunk.reasoning or chunk.tool_call is not None or chunk.final is not None)
 
 
-def _meaningful(chunks: Iterator[ProviderChunk]) -> Iterator[ProviderChunk]:
-    """Drop chunks that carry nothing, so "the first chunk" means the first output the caller sees."""
-    return (c for c in chunks if not _empty(c))
+def _no_content(model: ModelSpec) -> StreamInterruptedError:
+    return StreamInterruptedError(f"{model.key} ended its stream without any content",
+                                  provider=model.provider, model=model.name)
 
 
-async def _ameaningful(chunks: AsyncIterator[ProviderChunk]) -> AsyncIterator[ProviderChunk]:
+def _meaningful(chunks: Iterator[ProviderChunk], model: ModelSpec) -> Iterator[ProviderChunk]:
+    """Drop chunks that carry nothing, so "the first chunk" means the first output the caller sees;
+    a stream that ends with no output at all fails like any other failure before the first chunk."""
+    seen = False
+    for chunk in chunks:
+        if not _empty(chunk):
+            seen = True
+            yield chunk
+    if not seen:
+        raise _no_content(model)
+
+
+async def _ameaningful(chunks: AsyncIterator[ProviderChunk], model: ModelSpec) -> AsyncIterator[ProviderChunk]:
+    seen = False
     async for chunk in chunks:
         if not _empty(chunk):
+            seen = True
             yield chunk
+    if not seen:
+        raise _no_content(model)
 
 
 def _interrupted(model: ModelSpec, exc: ProviderError) -> StreamInterruptedError:

@@ -155,3 +155,18 @@ def test_stream_fails_over_before_first_chunk_only() -> None:
         for _, chunk, _ in executor.stream(CHAIN, lambda m: REQ, None):
             seen.append(chunk.text)
     assert seen == ["a", "b"] and script.calls == ["gpt-5-mini"]
+
+
+def test_stream_with_no_content_fails_over_like_an_error() -> None:
+    class Empty(Script):
+        def stream(self, request: Request, model: ModelSpec, *, timeout: float | None = None) -> Iterator[ProviderChunk]:
+            self.calls.append(model.name)
+            if model.name == "gpt-5-mini":
+                yield ProviderChunk()  # carries nothing, then the stream just ends
+                return
+            yield from super().stream(request, model, timeout=timeout)
+
+    script = Empty()
+    executor, _ = make(script, max_retries=0)
+    texts = [c.text for _, c, _ in executor.stream(CHAIN, lambda m: REQ, None)]
+    assert "".join(texts) == "abc" and script.calls == ["gpt-5-mini", "gpt-5-nano"]
