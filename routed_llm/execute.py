@@ -30,6 +30,7 @@ from routed_llm.costs import price
 from routed_llm.errors import (
     AllAttemptsFailedError,
     ContextWindowError,
+    ProviderConnectionError,
     ProviderError,
     RateLimitError,
     RetryableError,
@@ -321,9 +322,10 @@ def _empty(chunk: ProviderChunk) -> bool:
     return not (chunk.text or chunk.reasoning or chunk.tool_call is not None or chunk.final is not None)
 
 
-def _no_content(model: ModelSpec) -> StreamInterruptedError:
-    return StreamInterruptedError(f"{model.key} ended its stream without any content",
-                                  provider=model.provider, model=model.name)
+def _no_content(model: ModelSpec) -> ProviderConnectionError:
+    # nothing reached the caller yet, so this is retryable like a dropped connection
+    return ProviderConnectionError(f"{model.key} ended its stream without any content",
+                                   provider=model.provider, model=model.name)
 
 
 def _meaningful(chunks: Iterator[ProviderChunk], model: ModelSpec) -> Iterator[ProviderChunk]:
