@@ -3,6 +3,10 @@
 The instruction of a step usually sits in its first and last lines, with pasted tool output in
 between, so matches there weigh more than matches in the body. ``keyword_shortcut`` is a separate,
 high-precision subset used as the learned classifier's ``keyword`` path.
+
+Matching is on the lowercased text with case-sensitive patterns written in lower case, and each
+pattern first checks the literals any match of it must contain (``prefilter``): most rules miss
+most steps, and a substring test is far cheaper than the regex. Patterns compile on first use.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 
 from routed_llm.classify.base import Classification
+from routed_llm.classify.prefilter import Literals, present, required_literals
 from routed_llm.labels import LABELS, Label
 
-_F = re.IGNORECASE | re.MULTILINE
+_F = re.MULTILINE  # case: the text is lowercased and every pattern is written in lower case
 
 _LANG = (
     r"(english|spanish|french|german|italian|portuguese|dutch|russian|chinese|mandarin|cantonese|japanese|"
@@ -129,7 +136,7 @@ RULES: Mapping[Label, tuple[tuple[str, float], ...]] = {
             1.2,
         ),
         (r"\$[^$]+\$|\\frac|\\sqrt|\d+\s*[-+*/×^]\s*\d+", 1.0),
-        (r"\bwhich (option|answer|choice)\b|\boptions?:|\b[A-E]\)", 1.5),
+        (r"\bwhich (option|answer|choice)\b|\boptions?:|\b[a-e]\)", 1.5),
         (r"\b(compare|weigh|trade-?offs?|pros and cons|recommend|which (one|option) (would|should))\b", 1.2),
         (r"\bshould (i|we)\b", 0.8),
         (r"\b(is it possible|does it follow|true or false|yes or no)\b", 1.0),
@@ -192,8 +199,40 @@ SHORTCUTS: tuple[tuple[Label, str], ...] = (
     ("chat", r"^\s*(hi|hello|hey|thanks|thank you|thx|good (morning|evening))[\s!.,]*(there)?[\s!.]*$"),
 )
 
-_COMPILED = {label: tuple((re.compile(p, _F), w) for p, w in rules) for label, rules in RULES.items()}
-_SHORTCUTS = tuple((label, re.compile(p, _F)) for label, p in SHORTCUTS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    weight: float
+    needs: Literals | None  # a match contains one of these; None: no literal is certain
+
+    def search(self, text: str, found: frozenset[str]) -> bool:
+        return (self.needs is None or not self.needs.isdisjoint(found)) and self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    rules: tuple[tuple[Label, tuple[_Rule, ...]], ...]
+    shortcuts: tuple[tuple[Label, _Rule], ...]
+    literals: tuple[str, ...]  # every literal any rule or shortcut needs
+
+    def found(self, text: str) -> frozenset[str]:
+        return present(self.literals, text) if text else frozenset()
+
+
+def _rule(pattern: str, weight: float) -> _Rule:
+    return _Rule(re.compile(pattern, _F), weight, required_literals(pattern, _F))
+
+
+@cache
+def _compiled() -> _Compiled:
+    rules = tuple((label, tuple(_rule(p, w) for p, w in rs)) for label, rs in RULES.items())
+    shortcuts = tuple((label, _rule(p, 0.0)) for label, p in SHORTCUTS)
+    needed = [r.needs for _, rs in rules for r in rs] + [r.needs for _, r in shortcuts]
+    literals = tuple(sorted({s for n in needed if n for s in n}))
+    return _Compiled(rules, shortcuts, literals)
+
 
 INSTRUCTION_CHARS = 400
 BODY_WEIGHT = 0.25
@@ -216,15 +255,18 @@ def split_instruction(text: str) -> tuple[str, str]:
 
 
 def rule_scores(text: str) -> dict[Label, float]:
+    compiled = _compiled()
     instruction, body = split_instruction(text)
+    instruction, body = instruction.lower(), body.lower()
+    in_instruction, in_body = compiled.found(instruction), compiled.found(body)
     scores: dict[Label, float] = {}
-    for label, rules in _COMPILED.items():
+    for label, rules in compiled.rules:
         s = 0.0
-        for pattern, weight in rules:
-            if pattern.search(instruction):
-                s += weight
-            elif body and pattern.search(body):
-                s += weight * BODY_WEIGHT
+        for rule in rules:
+            if rule.search(instruction, in_instruction):
+                s += rule.weight
+            elif body and rule.search(body, in_body):
+                s += rule.weight * BODY_WEIGHT
         scores[label] = s
     # Nothing specific and short: a conversational turn.
     if len(text) < 200 and max(scores.values()) < 1.0:
@@ -241,8 +283,10 @@ def rule_probabilities(text: str) -> dict[Label, float]:
 
 def keyword_shortcut(text: str) -> Label | None:
     """A label when an unambiguous instruction keyword says it, else ``None``. Precision first."""
-    instruction, _ = split_instruction(text)
-    hits = {label for label, pattern in _SHORTCUTS if pattern.search(instruction)}
+    compiled = _compiled()
+    instruction = split_instruction(text)[0].lower()
+    found = compiled.found(instruction)
+    hits = {label for label, rule in compiled.shortcuts if rule.search(instruction, found)}
     if len(hits) == 1:
         return hits.pop()
     if hits == {"code", "translation"} or hits == {"code", "rewrite"}:
@@ -276,7 +320,7 @@ class RulesClassifier:
         return [self.classify(t) for t in texts]
 
     def warm(self) -> None:
-        return None
+        _compiled()
 
 
 MAX_CHARS = 8192
