@@ -35,6 +35,9 @@ class Attempt:
     usage: Usage | None = None
     cost: Decimal | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
 
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
@@ -70,8 +73,10 @@ class RoutingDecision:
             return None
         return self.baseline_cost - self.cost
 
-    def to_dict(self) -> dict[str, Any]:
-        return _record_dict(self)
+    def to_dict(self, *, explanation: bool = True) -> dict[str, Any]:
+        """Plain JSON types. ``explanation=False`` leaves the policy's explanation out (it is built
+        on first read and costs more than the rest of the record)."""
+        return _record_dict(self, skip=() if explanation else ("explanation",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +125,13 @@ class ShadowResult:
         return _record_dict(self)
 
 
-def _record_dict(record: Any) -> dict[str, Any]:
+def _record_dict(record: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A record as plain JSON types. Shallow and fast (it runs on every step, several times in the
     adapters): ``explanation`` is already JSON-friendly, so it is shared rather than copied."""
     out: dict[str, Any] = {}
     for f in fields(record):
+        if f.name in skip:
+            continue
         value = getattr(record, f.name)
         if f.name == "explanation":
             out[f.name] = value if isinstance(value, dict) else dict(value)  # lazy mappings build here

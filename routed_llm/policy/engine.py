@@ -21,7 +21,7 @@ from routed_llm.policy.config import PolicyConfig, check_dial, check_models, loa
 from routed_llm.policy.filters import Constraints, check_required, hard_reasons, pin_reason, split
 from routed_llm.policy.noroute import no_route
 from routed_llm.policy.route import Cascade, LazyExplanation, Mode, Route
-from routed_llm.policy.scoring import Scored, score
+from routed_llm.policy.scoring import ModelFacts, Scored, facts, score
 from routed_llm.policy.verifiers import Judge, build_verifier
 from routed_llm.tokens import estimate_request_tokens
 
@@ -36,6 +36,8 @@ class Policy:
         validate_config(self.config)
         check_models(self.config, self.catalog)
         self.judge = judge
+        self._facts: dict[Label, dict[str, ModelFacts]] = {}
+        self._facts_of: tuple[Catalog, PolicyConfig] = (self.catalog, self.config)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -46,6 +48,17 @@ class Policy:
         """Per-label quality: the policy's calibrated override, else the catalog's score."""
         over = self.config.quality.get(model.name) or self.config.quality.get(model.key) or {}
         return over.get(label, model.quality_for(label))
+
+    def _known(self, label: Label) -> dict[str, ModelFacts]:
+        """Per-label scoring facts of the catalog's models, computed once (again if the catalog or
+        the config object is replaced)."""
+        if self._facts_of[0] is not self.catalog or self._facts_of[1] is not self.config:
+            self._facts, self._facts_of = {}, (self.catalog, self.config)
+        table = self._facts.get(label)
+        if table is None:
+            table = facts(tuple(self.catalog.models.values()), lambda m: self.quality(m, label), self._carbon)
+            self._facts[label] = table
+        return table
 
     def _carbon(self, model: ModelSpec) -> float:
         c = self.config.carbon
@@ -100,7 +113,8 @@ class Policy:
         complexity = assess(request, lab, c.input_tokens, self.config.complexity, enabled=lp.lift)
         floor = lp.floor + complexity.lift * self.config.complexity.floor_step
         pool = primary or others
-        best = max((self.quality(m, lab) for m in pool), default=0.0)
+        known = self._known(lab)
+        best = max((known[m.key].quality if m.key in known else self.quality(m, lab) for m in pool), default=0.0)
         if pool and floor > best:
             notes.append(f"no eligible model meets floor {floor:.3f}; the floor is capped at the best "
                          f"available quality {best:.3f}")
@@ -109,7 +123,7 @@ class Policy:
         weights = self.config.weights_for(lab)
         ranked = score(eligible, input_tokens=c.input_tokens, output_tokens=expected_out, weights=weights,
                        dial=d, floor=floor, quality=lambda m: self.quality(m, lab), carbon_per_1k=self._carbon,
-                       reference=tuple(self.catalog.models.values()))
+                       reference=tuple(self.catalog.models.values()), known=known)
         all_filtered = filtered + pin_filtered
         mode: Mode
         if lp.chain:

@@ -324,8 +324,9 @@ class RoutedChatModel(BaseChatModel):
         ]
 
     def _emit(self, run_manager: CallbackManagerForLLMRun | None, response: Response) -> None:
-        if run_manager is None:
+        if not _listening(run_manager):
             return
+        assert run_manager is not None
         manager = CallbackManager(
             handlers=run_manager.handlers, inheritable_handlers=run_manager.inheritable_handlers,
             parent_run_id=run_manager.parent_run_id, tags=run_manager.tags,
@@ -336,8 +337,9 @@ class RoutedChatModel(BaseChatModel):
             manager.on_custom_event(name, data, run_id=run_manager.run_id)
 
     async def _aemit(self, run_manager: AsyncCallbackManagerForLLMRun | None, response: Response) -> None:
-        if run_manager is None:
+        if not _listening(run_manager):
             return
+        assert run_manager is not None
         manager = AsyncCallbackManager(
             handlers=run_manager.handlers, inheritable_handlers=run_manager.inheritable_handlers,
             parent_run_id=run_manager.parent_run_id, tags=run_manager.tags,
@@ -544,6 +546,14 @@ class RoutedChatModel(BaseChatModel):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+
+def _listening(run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None) -> bool:
+    """Whether any handler of this run takes custom events: the routing events' payloads (the
+    decision with its explanation) are only built for someone who receives them."""
+    if run_manager is None:
+        return False
+    return any(not h.ignore_custom_event for h in (*run_manager.handlers, *run_manager.inheritable_handlers))
 
 
 def _result(response: Response) -> ChatResult:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, cast
 
 from langchain_core.messages import (
@@ -33,7 +34,7 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from routed_llm.errors import InvalidRequestError
-from routed_llm.events import RoutingDecision, StepCost
+from routed_llm.events import Attempt, RoutingDecision, StepCost
 from routed_llm.messages import (
     ContentPart,
     ImagePart,
@@ -96,9 +97,17 @@ def to_neutral_message(message: BaseMessage, index: int = 0) -> Message:
     )
 
 
+def _blocks(message: BaseMessage) -> list[Any]:
+    """``message.content_blocks``, without LangChain's per-provider block translation when the
+    content is a plain string (the common case, and a tenth of the cost)."""
+    if isinstance(message.content, str):
+        return [{"type": "text", "text": message.content}] if message.content else []
+    return cast(list[Any], message.content_blocks)
+
+
 def _text_only(message: BaseMessage, where: str) -> tuple[ContentPart, ...]:
     parts: list[ContentPart] = []
-    for block in message.content_blocks:
+    for block in _blocks(message):
         if block["type"] == "text":
             if block.get("text"):
                 parts.append(TextPart(block["text"]))
@@ -112,7 +121,7 @@ def _text_only(message: BaseMessage, where: str) -> tuple[ContentPart, ...]:
 
 def _user_parts(message: BaseMessage, where: str) -> tuple[ContentPart, ...]:
     parts: list[ContentPart] = []
-    for block in message.content_blocks:
+    for block in _blocks(message):
         kind = block["type"]
         b = cast(Mapping[str, Any], block)
         if kind == "text":
@@ -337,15 +346,26 @@ ROUTING_KEYS = (
 
 def routing_entry(decision: RoutingDecision, cost: StepCost) -> dict[str, Any]:
     """The compact, JSON-friendly ``response_metadata["routing"]`` entry (money as decimal strings)."""
-    d = decision.to_dict()
-    out = {k: d.get(k) for k in ROUTING_KEYS}
-    c = cost.to_dict()
-    savings = decision.savings
-    out["savings"] = None if savings is None else str(savings)
-    out["failed_attempts_cost"] = c.get("failed_attempts_cost")
-    out["session_total"] = c.get("session_total")
-    out["session_baseline_total"] = c.get("session_baseline_total")
+    out = {k: _plain(getattr(decision, k)) for k in ROUTING_KEYS}
+    out["savings"] = _plain(decision.savings)
+    out["failed_attempts_cost"] = _plain(cost.failed_attempts_cost)
+    out["session_total"] = _plain(cost.session_total)
+    out["session_baseline_total"] = _plain(cost.session_baseline_total)
     return out
+
+
+def _plain(value: Any) -> Any:
+    """JSON types for the routing entry's values: money as decimal strings, tuples as lists,
+    attempts as dicts (the same as ``RoutingDecision.to_dict``)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return [v if isinstance(v, str) else _plain(v) for v in value]
+    if isinstance(value, Attempt):
+        return value.to_dict()
+    return value
 
 
 def response_metadata(response: Response) -> dict[str, Any]:

@@ -116,3 +116,22 @@ def test_in_band_fallback_counts_each_step_once(fake_router: FakeRouter) -> None
     full = RoutingCallbackHandler()
     llm.invoke("c", config={"callbacks": [full]})
     assert len(full.steps) == 1 and full.steps[0].complete
+
+
+class Ignoring(BaseCallbackHandler):
+    """A handler that opts out of custom events (as LangChain lets any handler do)."""
+
+    ignore_custom_event = True
+
+
+def test_routing_events_are_built_only_for_a_listener(emulated_model: Callable[..., RoutedChatModel]) -> None:
+    """With no handler that takes custom events, the decision's explanation is never built (it is the
+    costliest part of a step's record); with a listener it arrives whole."""
+    llm = emulated_model()
+    decisions: list[Any] = []
+    llm.get_router().add_listener(type("L", (), {"on_decision": lambda self, d: decisions.append(d)})())
+    llm.invoke("Summarize: the meeting moved to Friday.", config={"callbacks": [Ignoring()]})
+    assert decisions and decisions[-1].explanation._data is None
+    handler = RoutingCallbackHandler()
+    llm.invoke("Summarize: the meeting moved to Friday.", config={"callbacks": [handler]})
+    assert handler.steps[-1].decision["explanation"]["candidates"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from routed_llm.messages import (
     ToolCallDelta,
     Usage,
 )
+from routed_llm.policy.route import LazyExplanation
 from routed_llm.response import Response, StreamChunk
 
 from langchain_routed_llm.convert import (
@@ -305,6 +307,29 @@ def test_routing_entry_has_the_issue_fields() -> None:
     for key in ("label", "confidence", "path", "model", "provider", "attempts", "cost", "baseline_cost",
                 "latency_ms", "savings", "session_id"):
         assert key in entry
+
+
+def test_routing_entry_is_the_decision_dict_without_the_explanation() -> None:
+    """The in-band entry is built field by field (it runs on every step); it must say exactly what
+    ``RoutingDecision.to_dict`` says, and never build the lazy explanation."""
+    built: list[bool] = []
+    r = make_response(Message.assistant("x"))
+    decision = replace(r.decision, explanation=LazyExplanation(lambda: built.append(True) or {"x": 1}))
+    entry = routing_entry(decision, r.cost)
+    full = decision.to_dict(explanation=False)
+    assert {k: entry[k] for k in full if k in entry} == {k: full[k] for k in full if k in entry}
+    assert entry["attempts"] == full["attempts"] and isinstance(entry["chain"], list)
+    assert entry["savings"] == "0.0009" and entry["session_total"] == "0.0001"
+    assert json.loads(json.dumps(entry)) == entry
+    assert built == []
+
+
+def test_plain_string_content_skips_block_translation() -> None:
+    """Plain-string content converts like its content_blocks would (and empty text is dropped)."""
+    for content in ("hello", ""):
+        fast = to_neutral_messages([HumanMessage(content)])[0]
+        slow = to_neutral_messages([HumanMessage([{"type": "text", "text": content}])])[0]
+        assert fast == slow
 
 
 def test_stream_learns_anthropic_only_at_the_end() -> None:
