@@ -203,35 +203,54 @@ SHORTCUTS: tuple[tuple[Label, str], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
+    label: Label
     pattern: re.Pattern[str]
     weight: float
     needs: Literals | None  # a match contains one of these; None: no literal is certain
 
-    def search(self, text: str, found: frozenset[str]) -> bool:
-        return (self.needs is None or not self.needs.isdisjoint(found)) and self.pattern.search(text) is not None
-
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
-    rules: tuple[tuple[Label, tuple[_Rule, ...]], ...]
-    shortcuts: tuple[tuple[Label, _Rule], ...]
-    literals: tuple[str, ...]  # every literal any rule or shortcut needs
+class _Rules:
+    """A list of rules indexed by the literals they need: ``candidates(text)`` is the (ordered)
+    indices of the rules that could match ``text``; the others cannot, so they are not run."""
 
-    def found(self, text: str) -> frozenset[str]:
-        return present(self.literals, text) if text else frozenset()
+    rules: tuple[_Rule, ...]
+    by_literal: Mapping[str, frozenset[int]]
+    always: frozenset[int]  # rules with no certain literal
+
+    @classmethod
+    def build(cls, rules: Sequence[_Rule]) -> _Rules:
+        by: dict[str, set[int]] = {}
+        for i, r in enumerate(rules):
+            for s in r.needs or ():
+                by.setdefault(s, set()).add(i)
+        return cls(tuple(rules), {s: frozenset(ix) for s, ix in by.items()},
+                   frozenset(i for i, r in enumerate(rules) if r.needs is None))
+
+    def candidates(self, text: str) -> list[int]:
+        if not text:
+            return []
+        hit = set(self.always)
+        for s in present(self.by_literal, text):
+            hit |= self.by_literal[s]
+        return sorted(hit)
+
+    def matching(self, text: str) -> list[int]:
+        return [i for i in self.candidates(text) if self.rules[i].pattern.search(text) is not None]
 
 
-def _rule(pattern: str, weight: float) -> _Rule:
-    return _Rule(re.compile(pattern, _F), weight, required_literals(pattern, _F))
+def _rule(label: Label, pattern: str, weight: float) -> _Rule:
+    return _Rule(label, re.compile(pattern, _F), weight, required_literals(pattern, _F))
 
 
 @cache
-def _compiled() -> _Compiled:
-    rules = tuple((label, tuple(_rule(p, w) for p, w in rs)) for label, rs in RULES.items())
-    shortcuts = tuple((label, _rule(p, 0.0)) for label, p in SHORTCUTS)
-    needed = [r.needs for _, rs in rules for r in rs] + [r.needs for _, r in shortcuts]
-    literals = tuple(sorted({s for n in needed if n for s in n}))
-    return _Compiled(rules, shortcuts, literals)
+def _scoring_rules() -> _Rules:
+    return _Rules.build([_rule(label, p, w) for label, rs in RULES.items() for p, w in rs])
+
+
+@cache
+def _shortcut_rules() -> _Rules:
+    return _Rules.build([_rule(label, p, 0.0) for label, p in SHORTCUTS])
 
 
 INSTRUCTION_CHARS = 400
@@ -255,19 +274,14 @@ def split_instruction(text: str) -> tuple[str, str]:
 
 
 def rule_scores(text: str) -> dict[Label, float]:
-    compiled = _compiled()
+    compiled = _scoring_rules()
     instruction, body = split_instruction(text)
-    instruction, body = instruction.lower(), body.lower()
-    in_instruction, in_body = compiled.found(instruction), compiled.found(body)
-    scores: dict[Label, float] = {}
-    for label, rules in compiled.rules:
-        s = 0.0
-        for rule in rules:
-            if rule.search(instruction, in_instruction):
-                s += rule.weight
-            elif body and rule.search(body, in_body):
-                s += rule.weight * BODY_WEIGHT
-        scores[label] = s
+    in_instruction = set(compiled.matching(instruction.lower()))
+    in_body = set(compiled.matching(body.lower())) - in_instruction
+    scores: dict[Label, float] = dict.fromkeys(RULES, 0.0)
+    for i in sorted(in_instruction | in_body):  # rule order, so the sums are the same floats
+        rule = compiled.rules[i]
+        scores[rule.label] += rule.weight if i in in_instruction else rule.weight * BODY_WEIGHT
     # Nothing specific and short: a conversational turn.
     if len(text) < 200 and max(scores.values()) < 1.0:
         scores["chat"] += 1.0
@@ -283,10 +297,8 @@ def rule_probabilities(text: str) -> dict[Label, float]:
 
 def keyword_shortcut(text: str) -> Label | None:
     """A label when an unambiguous instruction keyword says it, else ``None``. Precision first."""
-    compiled = _compiled()
-    instruction = split_instruction(text)[0].lower()
-    found = compiled.found(instruction)
-    hits = {label for label, rule in compiled.shortcuts if rule.search(instruction, found)}
+    compiled = _shortcut_rules()
+    hits = {compiled.rules[i].label for i in compiled.matching(split_instruction(text)[0].lower())}
     if len(hits) == 1:
         return hits.pop()
     if hits == {"code", "translation"} or hits == {"code", "rewrite"}:
@@ -320,7 +332,8 @@ class RulesClassifier:
         return [self.classify(t) for t in texts]
 
     def warm(self) -> None:
-        _compiled()
+        _scoring_rules()
+        _shortcut_rules()
 
 
 MAX_CHARS = 8192
