@@ -129,15 +129,28 @@ def _record_dict(record: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """A record as plain JSON types. Shallow and fast (it runs on every step, several times in the
     adapters): ``explanation`` is already JSON-friendly, so it is shared rather than copied."""
     out: dict[str, Any] = {}
-    for f in fields(record):
-        if f.name in skip:
+    for name in _field_names(type(record)):
+        if name in skip:
             continue
-        value = getattr(record, f.name)
-        if f.name == "explanation":
-            out[f.name] = value if isinstance(value, dict) else dict(value)  # lazy mappings build here
+        value = getattr(record, name)
+        if name == "explanation":
+            out[name] = value if isinstance(value, dict) else dict(value)  # lazy mappings build here
+        elif value is None or type(value) in _PLAIN:
+            out[name] = value
         else:
-            out[f.name] = _jsonable(value)
+            out[name] = _jsonable(value)
     return out
+
+
+_PLAIN = frozenset({str, int, float, bool})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 def _jsonable(value: Any) -> Any:

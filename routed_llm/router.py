@@ -276,7 +276,8 @@ class Router:
              ) -> tuple[Request, str, float, frozenset[str], int, Classification]:
         validate_request(request)
         session_id = self.sessions.resolve_id(request)
-        request = replace(request, session_id=session_id)
+        if request.session_id != session_id:
+            request = replace(request, session_id=session_id)
         dial = request.options.effective_dial(self.dial)
         required = required_capabilities(request)
         estimate = estimate_request_tokens(request)
@@ -346,9 +347,9 @@ class Router:
             moved_from = plan.pinned_provider
         committed = self.sessions.commit(plan.session_id, execution.response, model)
         cost = price(committed.usage, model) + execution.failed_cost
-        totals = self.sessions.store.add_spend(
-            plan.session_id, to_nanos(cost), to_nanos(price(committed.usage, self.flagship)))
-        return self._respond(plan, committed, model, execution, cost, totals, moved_from, stream)
+        baseline = price(committed.usage, self.flagship)
+        totals = self.sessions.store.add_spend(plan.session_id, to_nanos(cost), to_nanos(baseline))
+        return self._respond(plan, committed, model, execution, cost, baseline, totals, moved_from, stream)
 
     async def _afinish(self, plan: _Plan, execution: Execution, *, stream: bool) -> Response:
         model = execution.model
@@ -358,15 +359,15 @@ class Router:
             moved_from = plan.pinned_provider
         committed = await self.sessions.acommit(plan.session_id, execution.response, model)
         cost = price(committed.usage, model) + execution.failed_cost
-        totals = await self.sessions.store.aadd_spend(
-            plan.session_id, to_nanos(cost), to_nanos(price(committed.usage, self.flagship)))
-        return self._respond(plan, committed, model, execution, cost, totals, moved_from, stream)
+        baseline = price(committed.usage, self.flagship)
+        totals = await self.sessions.store.aadd_spend(plan.session_id, to_nanos(cost), to_nanos(baseline))
+        return self._respond(plan, committed, model, execution, cost, baseline, totals, moved_from, stream)
 
     def _respond(self, plan: _Plan, result: ProviderResponse, model: ModelSpec, execution: Execution,
-                 cost: Decimal, totals: tuple[int, int], moved_from: str | None, stream: bool) -> Response:
+                 cost: Decimal, baseline: Decimal, totals: tuple[int, int], moved_from: str | None,
+                 stream: bool) -> Response:
         attempts = execution.attempts
         failed_cost = execution.failed_cost
-        baseline = price(result.usage, self.flagship)
         total, baseline_total = totals
         latency = (time.perf_counter() - plan.started) * 1000.0
         c = plan.classification

@@ -41,7 +41,7 @@ class Scored(NamedTuple):
 
     model: ModelSpec
     quality: float
-    cost_usd: float  # the estimate as a float, rounded to a nano-dollar like ``cost``
+    cost_usd: float  # the estimate as a float (``cost`` is the exact Decimal)
     latency_ms: float
     carbon_g: float
     term_values: tuple[float, float, float, float]  # quality, cost, latency, carbon: 0..1, 1 best
@@ -106,12 +106,6 @@ def latency_ms(model: ModelSpec, output_tokens: int) -> float:
     return model.ttft_ms + 1000.0 * output_tokens / model.tokens_per_s
 
 
-def estimate_usd(input_tokens: int, output_tokens: int, model: ModelSpec) -> float:
-    """``estimate_cost`` in floats (rounded to a nano-dollar as it is): what ranking needs."""
-    p = model.price
-    return round((input_tokens * float(p.input) + output_tokens * float(p.output)) / 1e6, 9)
-
-
 def score(
     models: Sequence[ModelSpec],
     *,
@@ -147,7 +141,7 @@ def score(
     raw: dict[str, tuple[float, float, float, float, float]] = {}
     for m in ref:
         f = table[m.key]
-        cost = round(input_tokens * f.usd_in + output_tokens * f.usd_out, 9)
+        cost = input_tokens * f.usd_in + output_tokens * f.usd_out
         raw[m.key] = (f.quality, cost, math.log(max(cost, 1e-12)),
                       f.ttft_ms + 1000.0 * output_tokens / f.tokens_per_s, f.carbon_per_1k * per_1k)
     q_col, _, c_col, l_col, k_col = zip(*raw.values(), strict=True)

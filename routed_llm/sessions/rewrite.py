@@ -123,6 +123,8 @@ def rewrite_request(
             # then send no thinking block at all
             thinking = None
             messages = [_without_reasoning(m) for m in messages]
+    if thinking is request.thinking and all(a is b for a, b in zip(messages, request.messages, strict=True)):
+        return request  # nothing to rewrite (most steps): no copy
     return replace(request, messages=tuple(messages), thinking=thinking)
 
 
