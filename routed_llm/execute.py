@@ -16,7 +16,6 @@ below are thin and share every rule:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -240,7 +239,7 @@ class Executor:
                     step = run.failed(model, exc, _ms(t0))
                     if not step.retry:
                         break
-                    await asyncio.sleep(step.delay_s)
+                    await _sleep(step.delay_s)
                     continue
                 run.succeeded(model, response, _ms(t0))
                 return Execution(response, model, tuple(run.attempts), run.failed_cost)
@@ -301,7 +300,7 @@ class Executor:
                     step = run.failed(model, exc, _ms(t0))
                     if not step.retry:
                         break
-                    await asyncio.sleep(step.delay_s)
+                    await _sleep(step.delay_s)
                     continue
                 chunk = first
                 while True:
@@ -356,3 +355,9 @@ def _interrupted(model: ModelSpec, exc: ProviderError) -> StreamInterruptedError
         "it is not retried, so no text is repeated — retry the step if you want a fresh answer",
         provider=model.provider, model=model.name, status=exc.status,
     )
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio  # lazily: a sync-only program need not load asyncio to import the router
+
+    await asyncio.sleep(seconds)

@@ -20,8 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from pydantic import SecretStr
-
 from routed_llm.catalog import Catalog, ModelSpec, load_catalog
 from routed_llm.classify import (
     Classification,
@@ -50,6 +48,8 @@ from routed_llm.sessions import SessionManager, SessionStore, open_store
 from routed_llm.tokens import estimate_request_tokens
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from routed_llm.testing import Emulator
 
 log = logging.getLogger("routed_llm.router")
@@ -153,6 +153,8 @@ class Router:
             store = sessions if (sessions is not None and not isinstance(sessions, str)) else open_store(sessions)
             self.sessions = SessionManager(store, catalog=cat)
         self._keys: dict[str, SecretStr] = {}
+        if api_keys:
+            from pydantic import SecretStr  # only now: importing pydantic costs a tenth of a second
         for name, key in (api_keys or {}).items():
             cat.provider(name)
             self._keys[name] = key if isinstance(key, SecretStr) else SecretStr(key)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from typing import Protocol, runtime_checkable
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from routed_llm.catalog import ModelSpec, ProviderSpec
 from routed_llm.errors import AuthenticationError, ConfigError
 from routed_llm.messages import ProviderChunk, ProviderResponse, Request
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -56,6 +57,8 @@ def resolve_api_key(provider: ProviderSpec, api_key: SecretStr | None) -> Secret
             f"{provider.api_key_env} (or pass api_key)",
             provider=provider.name,
         )
+    from pydantic import SecretStr  # lazily: the SDK that uses the key imports pydantic anyway
+
     return SecretStr(value)
 
 

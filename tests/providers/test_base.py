@@ -25,6 +25,17 @@ def test_importing_providers_imports_no_sdk() -> None:
     assert out.stdout.split() == ["False", "False"]
 
 
+def test_importing_the_router_loads_no_sdk_pydantic_or_asyncio() -> None:
+    """The quick start's import stays light: pydantic (SecretStr) loads with the first key and
+    asyncio with the first async call, the provider SDKs with the first call to their provider."""
+    code = (
+        "import sys; from routed_llm import Router;"
+        "print(*(m in sys.modules for m in ('openai', 'anthropic', 'pydantic', 'asyncio', 'httpx')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"] * 5
+
+
 def test_missing_key_names_provider_and_env(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(AuthenticationError) as info:
