@@ -3,7 +3,8 @@
     python benchmarks/overhead.py [--n 400] [--classifier rules|learned]
 
 Compares, interleaved round by round so machine noise hits every contender alike:
-the bare `openai` SDK call, the same call through `Router` (its classifier, policy, session
+the bare `openai` SDK call (``chat.completions.create``), the SDK's raw ``client.post`` with the
+same JSON body (the path the router's adapter takes for whole responses), the same call through `Router` (its classifier, policy, session
 bookkeeping, pricing and decision record), and, when installed, `ChatOpenAI`,
 `RoutedChatModel` and `RoutedLLM`. Prints median and p99 per call and the milliseconds each adds
 over the direct SDK call. Target (issue 2/9): Router adds < 1 ms at the median with the rules
@@ -45,6 +46,11 @@ def contenders(root: str, classifier: str) -> dict[str, Callable[[], object]]:
     messages = [{"role": "user", "content": PROMPT}]
     out: dict[str, Callable[[], object]] = {
         "openai SDK (direct)": lambda: client.chat.completions.create(model=model, messages=messages),  # type: ignore[arg-type]
+        # the lean path the adapter takes for whole responses: the SDK's raw-request call, JSON
+        # body as is, no typed-params walk or response models. Router minus this row is the
+        # router's own work; Router minus the row above is what a user sees.
+        "openai SDK client.post": lambda: client.post(
+            "/chat/completions", body={"model": model, "messages": messages}, cast_to=object),
         f"Router ({classifier})": lambda: router.invoke(request),
     }
     try:
@@ -105,9 +111,17 @@ def main() -> None:
         med = statistics.median(xs)
         p99 = xs[min(len(xs) - 1, int(len(xs) * 0.99))]
         print(f"{name:<24} {med:>10.3f} {p99:>10.3f} {med - base:>+15.3f}")
-    router_added = statistics.median(samples[f"Router ({args.classifier})"]) - base
-    verdict = "meets" if router_added < 1.0 else "misses"
-    print(f"\nRouter adds {router_added:.3f} ms at the median: {verdict} the < 1 ms target.")
+    med = {name: statistics.median(xs) for name, xs in samples.items()}
+    router = med[f"Router ({args.classifier})"]
+    router_added = router - base
+    verdict = "meets" if router_added <= 1.0 else "misses"
+    print(f"\nRouter adds {router_added:.3f} ms at the median over the direct SDK call: {verdict} the <= 1 ms target.")
+    print(f"The router's own work (over the same request sent with client.post): "
+          f"{router - med['openai SDK client.post']:.3f} ms.")
+    if "ChatOpenAI" in med and "RoutedChatModel" in med:
+        ratio = med["RoutedChatModel"] / med["ChatOpenAI"]
+        verdict = "meets" if ratio <= 1.10 else "misses"
+        print(f"RoutedChatModel / ChatOpenAI = {ratio:.3f} at the median: {verdict} the within-10% target.")
 
 
 if __name__ == "__main__":

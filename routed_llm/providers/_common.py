@@ -214,6 +214,18 @@ def as_dict(obj: Any) -> dict[str, Any]:
     raise TypeError(f"expected an SDK response object or a mapping, got {type(obj).__name__}")
 
 
+def response_dict(obj: Any, provider: str, model: str) -> dict[str, Any]:
+    """A whole (non-streamed) response body as a dict; a body that is not a JSON object (a list,
+    text from a proxy) is a MalformedResponseError naming the endpoint, not a TypeError."""
+    try:
+        return as_dict(obj)
+    except TypeError:
+        raise MalformedResponseError(
+            f"{provider}/{model} answered with {type(obj).__name__}, not a JSON object", provider=provider,
+            model=model,
+        ) from None
+
+
 def num(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 

@@ -54,6 +54,7 @@ from routed_llm.providers._common import (
     dumps,
     num,
     parse_arguments,
+    response_dict,
     scrub,
     status_error,
     transport_classes,
@@ -230,7 +231,7 @@ def _reasoning_of(d: dict[str, Any]) -> str:
 
 def from_openai_response(obj: Any, provider: ProviderSpec, model: ModelSpec) -> ProviderResponse:
     """A ``ChatCompletion`` (SDK object or its JSON as a dict) as a ProviderResponse."""
-    data = as_dict(obj)
+    data = response_dict(obj, provider.name, model.name)
     usage = openai_usage(data.get("usage"))
     choices = data.get("choices") or []
     if not choices or not isinstance(choices[0], dict) or not isinstance(choices[0].get("message"), dict):
@@ -393,7 +394,12 @@ class OpenAIAdapter(WireAdapter):
         return to_openai_payload(request, model, stream=stream), None
 
     def _create(self, client: Any, payload: dict[str, Any], timeout: float) -> Any:
-        return client.chat.completions.create(**payload, timeout=timeout)
+        if payload.get("stream"):
+            return client.chat.completions.create(**payload, timeout=timeout)
+        # A whole response: the SDK's public raw-request call with the JSON body as it stands. It
+        # skips re-walking the typed params and building response models we would only dump back to
+        # a dict (~0.5 ms a call); headers, auth, errors and the HTTP client are the SDK's own.
+        return client.post("/chat/completions", body=payload, cast_to=object, options={"timeout": timeout})
 
     def _parse(self, obj: Any, model: ModelSpec, ctx: Any) -> ProviderResponse:
         return from_openai_response(obj, self.provider, model)

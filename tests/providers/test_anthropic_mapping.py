@@ -249,3 +249,8 @@ def test_stream_structured_output_as_text(catalog: Catalog) -> None:
     assert "".join(c.text for c in chunks) == '{"a":1}' and not any(c.tool_call for c in chunks)
     final = s.finish()
     assert final.message.text == '{"a":1}' and final.message.tool_calls == () and final.finish_reason == "stop"
+
+
+def test_a_body_that_is_not_a_json_object_is_malformed(catalog: Catalog) -> None:
+    with pytest.raises(MalformedResponseError, match="anthropic/claude-haiku-4-5 answered with list"):
+        from_anthropic_response([], catalog.provider("anthropic"), catalog.model("claude-haiku-4-5"))

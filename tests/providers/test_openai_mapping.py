@@ -208,3 +208,11 @@ def test_stream_malformed_arguments(catalog: Catalog) -> None:
     s.feed(_chunk({}, "tool_calls"))
     with pytest.raises(MalformedResponseError, match="search"):
         s.finish()
+
+
+@pytest.mark.parametrize("body", [[1, 2], "<html>bad gateway</html>", None])
+def test_a_body_that_is_not_a_json_object_is_malformed(catalog: Catalog, body: Any) -> None:
+    """Whole responses arrive as the raw JSON body; a proxy's list or text is a clear, retryable
+    MalformedResponseError naming the endpoint, not a TypeError."""
+    with pytest.raises(MalformedResponseError, match=r"openai/gpt-4\.1 answered with"):
+        from_openai_response(body, catalog.provider("openai"), catalog.model("gpt-4.1"))
