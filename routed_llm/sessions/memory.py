@@ -4,11 +4,14 @@ Bound: at most ``max_sessions`` sessions (default 100,000). A session costs at m
 ``SESSION_BYTES_BOUND`` (1,024) bytes for its entry, session id, pin, spend and id-map tables,
 plus ``ID_BYTES_BOUND`` (300) bytes per mapped tool call, for session and provider ids of up to
 40 characters (checked with tracemalloc in ``tests/sessions/test_memory_store.py``; measured on
-CPython 3.11: 326 bytes with no call mapped, 926 with one, about 250 per further call). So
-100,000 sessions with 4 mapped calls each stay under 100,000 x 2,224 bytes ≈ 222 MB, and
-pin-only sessions under 102 MB (measured: 33 MB). Sessions are ordered by their last write (every committed step writes), so
-the least recently active one is evicted first; a session expires ``ttl_s`` after its last write
-and expired sessions are dropped as writes pass them and on access.
+CPython 3.11: 334 bytes with no call mapped, 582 with one, about 210 per further call up to
+``SMALL_ID_MAP`` calls, kept as a tuple, and about 280 per call beyond, kept in two dicts). So
+100,000 sessions with 4 mapped calls each stay under 100,000 x 2,224 bytes ≈ 222 MB (measured:
+121 MB), and pin-only sessions under 102 MB (measured: 33 MB). Sessions are ordered by their last
+write (every committed step writes), so the least recently active one is evicted first; a
+session expires ``ttl_s`` after its last write and expired sessions are dropped as writes pass
+them and on access. A process that holds many sessions can keep them in Redis instead
+(``RedisStore``): the router's own memory then does not grow with them.
 """
 
 from __future__ import annotations
@@ -26,20 +29,77 @@ DEFAULT_MAX_SESSIONS = 100_000
 SESSION_BYTES_BOUND = 1_024
 ID_BYTES_BOUND = 300
 _SWEEP_PER_WRITE = 4
+SMALL_ID_MAP = 8  # calls a session maps in a tuple before it switches to dicts
 
 
 class _Session:
-    __slots__ = ("baseline", "expires", "fwd", "moves", "pin", "rev", "spent", "state_expires")
+    """One session. Its id map is a tuple of ``(caller, provider, provider id)`` triples while it
+    is small (most sessions map a handful of calls; two dicts would cost ~450 bytes more), and a
+    pair of dicts once it holds more than ``SMALL_ID_MAP`` calls."""
+
+    __slots__ = ("baseline", "expires", "fwd", "ids", "moves", "pin", "rev", "spent", "state_expires")
 
     def __init__(self) -> None:
         self.pin: str | None = None
         self.expires = 0.0  # the whole entry (the later of the state's and the spend's expiry)
         self.state_expires = 0.0  # pin, moves and id map
         self.moves: list[Move] | None = None
-        self.fwd: dict[str, tuple[str, str]] | None = None  # caller -> (provider, provider id)
-        self.rev: dict[tuple[str, str], str] | None = None  # (provider, provider id) -> caller
+        self.ids: tuple[tuple[str, str, str], ...] | None = None  # small id map
+        self.fwd: dict[str, tuple[str, str]] | None = None  # large: caller -> (provider, provider id)
+        self.rev: dict[tuple[str, str], str] | None = None  # large: (provider, provider id) -> caller
         self.spent = 0
         self.baseline = 0
+
+    def clear_state(self) -> None:
+        self.pin = self.moves = self.ids = self.fwd = self.rev = None
+
+    def has_state(self) -> bool:
+        return bool(self.pin or self.ids or self.fwd or self.moves)
+
+    def callers(self, caller_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        if self.fwd is not None:
+            fwd = self.fwd
+            return {c: fwd[c] for c in caller_ids if c in fwd}
+        wanted = set(caller_ids)
+        return {c: (p, pid) for c, p, pid in self.ids or () if c in wanted}
+
+    def issued(self, provider: str, provider_ids: Sequence[str]) -> dict[str, str]:
+        if self.rev is not None:
+            rev = self.rev
+            return {p: rev[(provider, p)] for p in provider_ids if (provider, p) in rev}
+        wanted = set(provider_ids)
+        return {pid: c for c, p, pid in self.ids or () if p == provider and pid in wanted}
+
+    def id_map(self) -> dict[str, tuple[str, str]]:
+        if self.fwd is not None:
+            return dict(self.fwd)
+        return {c: (p, pid) for c, p, pid in self.ids or ()}
+
+    def map(self, caller: str, provider: str, provider_id: str) -> str | None:
+        """The caller id of ``(provider, provider_id)``: the one held, else ``caller`` (now
+        mapped); None when ``caller`` is already taken by another call."""
+        if self.fwd is None or self.rev is None:
+            triples = self.ids or ()
+            for c, p, pid in triples:
+                if p == provider and pid == provider_id:
+                    return c
+            if any(c == caller for c, _, _ in triples):
+                return None
+            if len(triples) < SMALL_ID_MAP:
+                self.ids = (*triples, (caller, provider, provider_id))
+                return caller
+            self.fwd = {c: (p, pid) for c, p, pid in triples}
+            self.rev = {(p, pid): c for c, p, pid in triples}
+            self.ids = None
+        pair = (provider, provider_id)
+        held = self.rev.get(pair)
+        if held is not None:
+            return held
+        if caller in self.fwd:
+            return None
+        self.fwd[caller] = pair
+        self.rev[pair] = caller
+        return caller
 
 
 class MemoryStore(SessionStore):
@@ -80,8 +140,8 @@ class MemoryStore(SessionStore):
         if entry.expires <= now:
             del self._sessions[session_id]
             return None
-        if entry.state_expires <= now and (entry.pin or entry.fwd or entry.moves):
-            entry.pin = entry.fwd = entry.rev = entry.moves = None
+        if entry.state_expires <= now and entry.has_state():
+            entry.clear_state()
         return entry
 
     def _write(self, session_id: str, ttl_s: float | None) -> _Session:
@@ -166,45 +226,22 @@ class MemoryStore(SessionStore):
     def lookup_callers(self, session_id: str, caller_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         with self._lock:
             entry = self._read(session_id)
-            if entry is None or entry.fwd is None:
-                return {}
-            fwd = entry.fwd
-            return {c: fwd[c] for c in caller_ids if c in fwd}
+            return {} if entry is None else entry.callers(caller_ids)
 
     def lookup_issued(self, session_id: str, provider: str, provider_ids: Sequence[str]) -> dict[str, str]:
         with self._lock:
             entry = self._read(session_id)
-            if entry is None or entry.rev is None:
-                return {}
-            rev = entry.rev
-            return {p: rev[(provider, p)] for p in provider_ids if (provider, p) in rev}
+            return {} if entry is None else entry.issued(provider, provider_ids)
 
     def map_ids(self, session_id: str, entries: Sequence[IdEntry], ttl_s: float) -> list[str | None]:
         with self._lock:
             entry = self._write(session_id, ttl_s)
-            if not entries:
-                return []
-            if entry.fwd is None or entry.rev is None:
-                entry.fwd, entry.rev = {}, {}
-            fwd, rev = entry.fwd, entry.rev
-            out: list[str | None] = []
-            for caller, provider, provider_id in entries:
-                pair = (sys.intern(provider), provider_id)
-                held = rev.get(pair)
-                if held is not None:
-                    out.append(held)
-                elif caller in fwd:
-                    out.append(None)
-                else:
-                    fwd[caller] = pair
-                    rev[pair] = caller
-                    out.append(caller)
-            return out
+            return [entry.map(caller, sys.intern(provider), provider_id) for caller, provider, provider_id in entries]
 
     def id_map(self, session_id: str) -> dict[str, tuple[str, str]]:
         with self._lock:
             entry = self._read(session_id)
-            return {} if entry is None or entry.fwd is None else dict(entry.fwd)
+            return {} if entry is None else entry.id_map()
 
     # ----------------------------------------------------------------- spend
     def add_spend(self, session_id: str, nanos: int, baseline_nanos: int) -> tuple[int, int]:

@@ -111,3 +111,22 @@ def test_100k_sessions_stay_within_the_stated_bound() -> None:
     # one more evicts the least recent
     store.pin_if_absent("one-more", "openai", 3600)
     assert len(store) == n and store.get_pin("fp-" + "0" * 32) is None
+
+
+def test_id_map_is_the_same_small_and_large() -> None:
+    """The id map lives in a tuple for the first SMALL_ID_MAP calls and in dicts after: lookups,
+    re-mapping an issued id and a caller id already taken answer the same on both sides."""
+    from routed_llm.sessions.memory import SMALL_ID_MAP
+
+    store = MemoryStore()
+    n = SMALL_ID_MAP * 2 + 3
+    for i in range(n):
+        (got,) = store.map_ids("s", [(f"rl_{i}", "openai" if i % 2 else "anthropic", f"p{i}")], 60)
+        assert got == f"rl_{i}"
+        prov = "openai" if i % 2 else "anthropic"
+        assert store.map_ids("s", [(f"rl_new{i}", prov, f"p{i}")], 60) == [f"rl_{i}"]  # issued: held id
+        assert store.map_ids("s", [(f"rl_{i}", prov, f"other{i}")], 60) == [None]  # caller taken
+        assert store.lookup_callers("s", [f"rl_{i}", "rl_missing"]) == {f"rl_{i}": (prov, f"p{i}")}
+        assert store.lookup_issued("s", prov, [f"p{i}"]) == {f"p{i}": f"rl_{i}"}
+        assert store.lookup_issued("s", "deepseek", [f"p{i}"]) == {}
+        assert len(store.id_map("s")) == i + 1
