@@ -1,7 +1,7 @@
 """Memory and start-up: resident memory and import time of each package, after loading the
 classifier, and after 100,000 sessions. Each row is measured in a fresh interpreter.
 
-    python benchmarks/memory.py [--runs 5] [--sessions 100000] [--no-learned]
+    python benchmarks/memory.py [--runs 5] [--sessions 100000] [--no-learned] [--redis-url URL]
 
 Resident memory is VmRSS from /proc/self/status (Linux). Import time is the wall time of the
 import inside the child (median of ``--runs`` children), and the whole interpreter's start-up
@@ -78,7 +78,7 @@ import openai, anthropic                       # the SDKs a router talking to bo
 from routed_llm.router import Router
 from routed_llm.messages import Message, ProviderResponse, ToolCall, Usage
 out['rss_mid'] = rss_mb()
-router = Router(classifier='rules', api_keys={{'openai': 'x', 'anthropic': 'y'}})
+router = Router(classifier='rules', api_keys={{'openai': 'x', 'anthropic': 'y'}}, sessions={sessions!r})
 for p in ('openai', 'anthropic'):
     router._adapter(router.catalog.model('gpt-5-mini' if p == 'openai' else 'claude-haiku-4-5'))._sync()
 out['rss_router'] = rss_mb()
@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--no-learned", action="store_true")
+    parser.add_argument("--redis-url", help="also hold the sessions in this Redis (e.g. redis://127.0.0.1:6379/15)")
     args = parser.parse_args(argv)
 
     bare = child("out['rss1'] = rss_mb()")
@@ -141,12 +142,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{'load + warm ' + kind + ' classifier':<40} {added:>8.1f} {float(r['seconds']):>8.3f} {'':>8}  "  # type: ignore[arg-type]
               f"{', '.join(r['loaded']) or '-'}  (over import routed_llm)")  # type: ignore[arg-type]
 
-    r = child(SESSIONS.format(n=args.sessions))
+    r = child(SESSIONS.format(n=args.sessions, sessions=None))
     router_mb = float(r["rss1"]) - float(r["rss_mid"])  # type: ignore[arg-type]
     bare_router = float(r["rss_router"]) - float(r["rss_mid"])  # type: ignore[arg-type]
     print(f"{'Router() + both SDK clients built':<40} {bare_router:>8.1f} {'':>8} {'':>8}  (over openai + anthropic + routed_llm.router imported)")
     print(f"{f'router + {args.sessions:,} sessions':<40} {router_mb:>8.1f} {float(r['seconds']):>8.3f} {'':>8}  "  # type: ignore[arg-type]
-          f"(over openai + anthropic + routed_llm imported; {int(r['sessions_held']):,} sessions held)")  # type: ignore[call-overload]
+          f"(in-process MemoryStore, each with a pin, one mapped tool call and spend; "
+          f"{int(r['sessions_held']):,} held)")  # type: ignore[call-overload]
+    redis_mb: float | None = None
+    if args.redis_url:
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        r = child(SESSIONS.format(n=args.sessions, sessions=args.redis_url).replace(
+            "out['sessions_held'] = len(mgr.store)", "out['sessions_held'] = " + str(args.sessions)))
+        redis_mb = float(r["rss1"]) - float(r["rss_mid"])  # type: ignore[arg-type]
+        print(f"{f'router + {args.sessions:,} sessions in Redis':<40} {redis_mb:>8.1f} {float(r['seconds']):>8.3f} "  # type: ignore[arg-type]
+              f"{'':>8}  (RedisStore: the sessions live in the Redis server)")
 
     core = results.get("routed_llm")
     print()
@@ -160,8 +172,12 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"({'lazy: meets' if lazy else 'MISSES: not lazy'})")
     print(f"router's own memory beyond its SDKs, no sessions: {bare_router:.1f} MB (target <= 20): "
           f"{'meets' if bare_router <= 20 else 'MISSES'}")
-    print(f"router's own memory with {args.sessions:,} sessions beyond its SDKs: {router_mb:.1f} MB "
-          f"(target <= 20): {'meets' if router_mb <= 20 else 'MISSES'}")
+    print(f"router's own memory with {args.sessions:,} in-process sessions beyond its SDKs: {router_mb:.1f} MB "
+          f"({router_mb * 1e6 / args.sessions:.0f} B per session; target <= 20 MB: "
+          f"{'meets' if router_mb <= 20 else 'MISSES'})")
+    if redis_mb is not None:
+        print(f"router's own memory with {args.sessions:,} sessions in Redis beyond its SDKs: {redis_mb:.1f} MB "
+              f"(target <= 20): {'meets' if redis_mb <= 20 else 'MISSES'}")
 
 
 if __name__ == "__main__":
