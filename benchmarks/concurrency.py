@@ -61,7 +61,16 @@ class Session:
     providers: list[str] = field(default_factory=list)
     caller_ids: list[str] = field(default_factory=list)
     errors: int = 0
+    error_types: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+def _why(exc: Exception) -> str:
+    """The error's type, with its attempts' error types for a failed chain."""
+    attempts = getattr(exc, "attempts", None)
+    if attempts:
+        return f"{type(exc).__name__}({', '.join(sorted({a.error_type or 'ok' for a in attempts}))})"
+    return type(exc).__name__
 
 
 class RouterCPU:
@@ -98,8 +107,9 @@ async def run_session(router: Router, i: int, steps: int, start: asyncio.Event) 
         t0 = time.perf_counter()
         try:
             r = await router.ainvoke(Request(tuple(history), tools=TOOLS, session_id=s.sid, max_tokens=256))
-        except RoutedLLMError:
+        except RoutedLLMError as exc:
             s.errors += 1
+            s.error_types.append(_why(exc))
             if s.errors > 5 * steps:
                 s.problems.append(f"{s.sid}: gave up after {s.errors} errors")
                 return s
@@ -186,6 +196,9 @@ async def main_async(args: argparse.Namespace) -> int:
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
+    kinds = Counter(t for s in sessions for t in s.error_types)
+    for kind, n in kinds.most_common(6):
+        print(f"  raised {n:>5}x  {kind}")
     for p in problems[:10]:
         print("  problem:", p)
     ok = lost == 0 and dup == 0 and not problems

@@ -16,6 +16,7 @@
         │   └── MalformedResponseError  the provider answered something unparseable (bad tool JSON)
         ├── ContextWindowError      the prompt is too long for the model; escalate to a larger window
         ├── AuthenticationError     401/403: the key is missing or wrong (names the env var, never the key)
+        ├── QuotaExceededError      the account is out of quota/credit: fail over to another provider
         ├── ProviderBadRequestError 400/404/422 the provider refused the request as such
         ├── StreamInterruptedError  a stream broke after text reached the caller; not repeated
         └── AllAttemptsFailedError  every endpoint of the chain failed; ``attempts`` lists each
@@ -113,6 +114,12 @@ class ContextWindowError(ProviderError):
 
 class AuthenticationError(ProviderError):
     pass
+
+
+class QuotaExceededError(ProviderError):
+    """The provider account has no quota or credit left (OpenAI's 429 ``insufficient_quota``,
+    Anthropic's 402 ``billing_error``): retrying that provider cannot help, so the chain moves on
+    to another provider and the provider's models cool down."""
 
 
 class ProviderBadRequestError(ProviderError):

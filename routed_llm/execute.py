@@ -10,6 +10,7 @@ below are thin and share every rule:
 * an endpoint that fails ``cooldown_after_failures`` times within ``failure_window_s`` cools down
   for ``cooldown_s`` (shared through the session store, so other processes skip it too);
 * a context-length error skips every later endpoint whose window is not larger;
+* an out-of-quota answer (QuotaExceededError) skips that provider's endpoints and cools them down;
 * authentication and bad-request errors stop the chain at once;
 * every attempt is recorded; when all fail, one AllAttemptsFailedError lists them.
 """
@@ -31,6 +32,7 @@ from routed_llm.errors import (
     ContextWindowError,
     ProviderConnectionError,
     ProviderError,
+    QuotaExceededError,
     RateLimitError,
     RetryableError,
     StreamInterruptedError,
@@ -91,6 +93,7 @@ class ChainRun:
     clock: Callable[[], float] = time.time
     attempts: list[Attempt] = field(default_factory=list)
     _min_window: int = 0
+    _out_of_quota: set[str] = field(default_factory=set)  # providers whose account said so
     _index: int = -1
     _retries_here: int = 0
 
@@ -103,6 +106,10 @@ class ChainRun:
                 return None
             model = self.chain[self._index]
             if model.context_window <= self._min_window:
+                continue
+            if model.provider in self._out_of_quota:
+                self.attempts.append(Attempt(model.provider, model.name, False, 0.0, "QuotaExceeded",
+                                             f"skipped: the {model.provider} account is out of quota"))
                 continue
             until = self.health.cooldown_until(model.key)
             if until is not None and until > self.clock():
@@ -130,6 +137,16 @@ class ChainRun:
         )
         if isinstance(exc, ContextWindowError):
             self._min_window = max(self._min_window, model.context_window)
+            return Next(retry=False)
+        if isinstance(exc, QuotaExceededError):
+            # the whole account is out: skip its other models now and cool them down for later steps
+            self._out_of_quota.add(model.provider)
+            until = self.clock() + self.retry.cooldown_s
+            for m in self.chain:
+                if m.provider == model.provider:
+                    self.health.set_cooldown(m.key, until)
+            log.warning("routed-llm: the %s account is out of quota; failing over to other providers",
+                        model.provider)
             return Next(retry=False)
         if not isinstance(exc, RetryableError):
             raise exc

@@ -13,6 +13,7 @@ from routed_llm.errors import (
     AuthenticationError,
     ContextWindowError,
     ProviderError,
+    QuotaExceededError,
     RateLimitError,
     ServerError,
     StreamInterruptedError,
@@ -131,6 +132,24 @@ def test_auth_error_stops_at_once() -> None:
     with pytest.raises(AuthenticationError):
         executor.run(CHAIN, lambda m: REQ, None)
     assert script.calls == ["gpt-5-mini"]
+
+
+def test_out_of_quota_skips_the_provider_and_cools_it_down() -> None:
+    """An out-of-quota answer is not retried, the provider's other models are skipped (same
+    account) and cooled down for later steps, and another provider answers."""
+    health = Health()
+    chain = (CAT.model("gpt-5-mini"), CAT.model("gpt-5-nano"), CAT.model("claude-haiku-4-5"))
+    script = Script({"gpt-5-mini": [QuotaExceededError("out of quota", provider="openai", status=429)]})
+    executor, sleeps = make(script, health)
+    out = executor.run(chain, lambda m: REQ, None)
+    assert out.model.name == "claude-haiku-4-5" and script.calls == ["gpt-5-mini", "claude-haiku-4-5"]
+    assert sleeps == []
+    assert [a.error_type for a in out.attempts] == ["QuotaExceededError", "QuotaExceeded", None]
+    assert {"openai/gpt-5-mini", "openai/gpt-5-nano"} <= set(health.cool)
+    only_openai = Script({"gpt-5-mini": [QuotaExceededError("out of quota", provider="openai")]})
+    executor, _ = make(only_openai, Health())
+    with pytest.raises(AllAttemptsFailedError, match="out of quota"):
+        executor.run(CHAIN, lambda m: REQ, None)
 
 
 def test_all_failing_lists_every_attempt() -> None:

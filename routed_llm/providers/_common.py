@@ -21,6 +21,7 @@ from routed_llm.errors import (
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
+    QuotaExceededError,
     RateLimitError,
     ServerError,
 )
@@ -115,6 +116,16 @@ def status_error(
     kw: dict[str, Any] = {"provider": provider.name, "model": model, "status": status}
     text = scrub(message or "")
     where = f"{provider.name}/{model}"
+    lowered = text.lower()
+    if (status == 402 or code in ("insufficient_quota", "billing_error")
+            or (status == 429 and "exceeded your current quota" in lowered)
+            or (status == 400 and "credit balance is too low" in lowered)):
+        return QuotaExceededError(
+            f"{where}: the {provider.name} account is out of quota or credit (HTTP {status}); retrying "
+            f"{provider.name} cannot help, so other providers are tried. Add credit or raise the spend "
+            f"limit: {text}",
+            **kw,
+        )
     if status == 429:
         wait = retry_after_seconds(headers)
         hint = f"; retry after {wait:g}s" if wait is not None else ""

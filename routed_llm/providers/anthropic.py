@@ -501,8 +501,8 @@ def map_anthropic_error(exc: BaseException, provider: ProviderSpec, model: str) 
         if getattr(exc, "type", None) == "overloaded_error" and status < 500:
             status = 529
         headers = dict(exc.response.headers) if getattr(exc, "response", None) is not None else None
-        return status_error(status, str(message), provider=provider, model=model, headers=headers,
-                            code=getattr(exc, "error_code", None))
+        code = "billing_error" if getattr(exc, "type", None) == "billing_error" else getattr(exc, "error_code", None)
+        return status_error(status, str(message), provider=provider, model=model, headers=headers, code=code)
     if isinstance(exc, anthropic.APIResponseValidationError):
         return MalformedResponseError(
             f"{provider.name}/{model} answered with a body the SDK could not validate: {scrub(exc.message)}",

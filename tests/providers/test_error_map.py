@@ -20,6 +20,7 @@ from routed_llm.errors import (
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
+    QuotaExceededError,
     RateLimitError,
     RetryableError,
     ServerError,
@@ -79,6 +80,8 @@ def expected_for(exc: BaseException, sdk: ModuleType) -> type[ProviderError] | N
         return ProviderConnectionError
     if isinstance(exc, sdk.APIStatusError):
         status = exc.status_code
+        if status == 402:
+            return QuotaExceededError
         if status == 429:
             return RateLimitError
         if status in (401, 403):
@@ -195,3 +198,21 @@ def test_passthrough_of_our_errors(catalog: Catalog) -> None:
     err = MalformedResponseError("x", provider="openai", model="m")
     assert openai_adapter.map_openai_error(err, catalog.provider("openai"), "m") is err
 
+
+
+def test_out_of_quota_is_its_own_error(catalog: Catalog) -> None:
+    """OpenAI's 429 insufficient_quota and Anthropic's 402 billing error are not rate limits: the
+    account will not recover by retrying, so they map to QuotaExceededError (not retryable)."""
+    request = httpx2.Request("POST", "https://api.test/v1/x")
+    body = {"message": "You exceeded your current quota, please check your plan.", "code": "insufficient_quota"}
+    exc = openai.RateLimitError("x", response=httpx2.Response(429, request=request, json=body), body=body)
+    mapped = openai_adapter.map_openai_error(exc, catalog.provider("openai"), "gpt-5")
+    assert isinstance(mapped, QuotaExceededError) and not mapped.retryable and mapped.status == 429
+    assert "out of quota" in str(mapped) and "openai" in str(mapped)
+    for status, message in ((402, "Your account has a billing problem"),
+                            (400, "Your credit balance is too low to access the Anthropic API.")):
+        sdk_exc = make_error(anthropic.APIStatusError, anthropic, status=status, message=message)
+        mapped = anthropic_adapter.map_anthropic_error(sdk_exc, catalog.provider("anthropic"), "m")
+        assert isinstance(mapped, QuotaExceededError), (status, mapped)
+    plain = make_error(anthropic.RateLimitError, anthropic, message="rate limited")
+    assert isinstance(anthropic_adapter.map_anthropic_error(plain, catalog.provider("anthropic"), "m"), RateLimitError)
