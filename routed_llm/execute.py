@@ -47,15 +47,24 @@ log = logging.getLogger("routed_llm.execute")
 
 
 class HealthStore(Protocol):
-    """The endpoint-health part of a session store."""
+    """The endpoint-health part of a session store (sync calls for the sync loops, the ``a``
+    twins for the async ones, so an async agent never blocks its event loop on the store)."""
 
-    def cooldown_until(self, endpoint_key: str) -> float | None: ...
+    def cooldowns(self, endpoint_keys: Sequence[str]) -> dict[str, float]: ...
 
     def set_cooldown(self, endpoint_key: str, until_epoch_s: float) -> None: ...
 
     def record_failure(self, endpoint_key: str, window_s: float) -> int: ...
 
     def reset_failures(self, endpoint_key: str) -> None: ...
+
+    async def acooldowns(self, endpoint_keys: Sequence[str]) -> dict[str, float]: ...
+
+    async def aset_cooldown(self, endpoint_key: str, until_epoch_s: float) -> None: ...
+
+    async def arecord_failure(self, endpoint_key: str, window_s: float) -> int: ...
+
+    async def areset_failures(self, endpoint_key: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +85,23 @@ class RetryPolicy:
 
 @dataclass(slots=True)
 class Next:
-    """What to do after a failed attempt: wait ``delay_s`` then retry the same endpoint, or move on."""
+    """What to do after a failed attempt: wait ``delay_s`` then retry the same endpoint, or move on;
+    ``cool`` lists endpoints to cool down until ``until`` (the loop writes that to the store)."""
 
     retry: bool
     delay_s: float = 0.0
+    cool: tuple[str, ...] = ()
+    until: float = 0.0
 
 
 @dataclass
 class ChainRun:
-    """The state of one chain execution; pure bookkeeping, no I/O."""
+    """The rules of one chain run, without I/O: the loops read the endpoints' cooldowns once
+    (``cooling``), then report each attempt here and apply what it answers to the health store."""
 
     chain: Sequence[ModelSpec]
     retry: RetryPolicy
-    health: HealthStore
+    cooling: dict[str, float] = field(default_factory=dict)  # endpoint key -> cooldown end (epoch s)
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], float] = time.time
     attempts: list[Attempt] = field(default_factory=list)
@@ -111,7 +124,7 @@ class ChainRun:
                 self.attempts.append(Attempt(model.provider, model.name, False, 0.0, "QuotaExceeded",
                                              f"skipped: the {model.provider} account is out of quota"))
                 continue
-            until = self.health.cooldown_until(model.key)
+            until = self.cooling.get(model.key)
             if until is not None and until > self.clock():
                 self.attempts.append(
                     Attempt(model.provider, model.name, False, 0.0, "CoolingDown",
@@ -121,14 +134,14 @@ class ChainRun:
             return model
 
     def succeeded(self, model: ModelSpec, response: ProviderResponse, latency_ms: float) -> Attempt:
-        self.health.reset_failures(model.key)
         attempt = Attempt(model.provider, model.name, True, latency_ms, usage=response.usage,
                           cost=price(response.usage, model))
         self.attempts.append(attempt)
         return attempt
 
-    def failed(self, model: ModelSpec, exc: ProviderError, latency_ms: float) -> Next:
-        """Record a failed attempt; raise at once for errors that no endpoint can fix."""
+    def failed(self, model: ModelSpec, exc: ProviderError, latency_ms: float) -> Next | None:
+        """Record a failed attempt; raise at once for errors that no endpoint can fix. ``None``
+        means a retryable error: record the failure in the store and ask ``after_failure``."""
         usage = exc.usage
         retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
         self.attempts.append(
@@ -141,25 +154,25 @@ class ChainRun:
         if isinstance(exc, QuotaExceededError):
             # the whole account is out: skip its other models now and cool them down for later steps
             self._out_of_quota.add(model.provider)
-            until = self.clock() + self.retry.cooldown_s
-            for m in self.chain:
-                if m.provider == model.provider:
-                    self.health.set_cooldown(m.key, until)
             log.warning("routed-llm: the %s account is out of quota; failing over to other providers",
                         model.provider)
-            return Next(retry=False)
+            keys = tuple(m.key for m in self.chain if m.provider == model.provider)
+            return self._cool(keys)
         if not isinstance(exc, RetryableError):
             raise exc
-        failures = self.health.record_failure(model.key, self.retry.failure_window_s)
+        return None
+
+    def after_failure(self, model: ModelSpec, exc: ProviderError, failures: int) -> Next:
+        """The next step after a retryable failure, the endpoint's ``failures`` in the window included."""
         if failures >= self.retry.cooldown_after_failures:
-            until = self.health.cooldown_until(model.key)
+            until = self.cooling.get(model.key)
             if until is None or until <= self.clock():  # warn when a cooldown starts, not per failure
                 log.warning("routed-llm: %s failed %d times in %.1fs, cooling down for %.1fs",
                             model.key, failures, self.retry.failure_window_s, self.retry.cooldown_s)
-            self.health.set_cooldown(model.key, self.clock() + self.retry.cooldown_s)
-            return Next(retry=False)
+            return self._cool((model.key,))
         if self._retries_here >= self.retry.max_retries:
             return Next(retry=False)
+        retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
         if retry_after is not None:
             if retry_after > self.retry.max_retry_after_s:
                 return Next(retry=False)
@@ -169,13 +182,19 @@ class ChainRun:
         self._retries_here += 1
         return Next(retry=True, delay_s=delay)
 
-    def failed_after_first_chunk(self, model: ModelSpec, exc: ProviderError, latency_ms: float) -> None:
-        """Record a stream that broke after output reached the caller; it is never retried."""
+    def _cool(self, keys: tuple[str, ...]) -> Next:
+        until = self.clock() + self.retry.cooldown_s
+        for key in keys:
+            self.cooling[key] = until
+        return Next(retry=False, cool=keys, until=until)
+
+    def failed_after_first_chunk(self, model: ModelSpec, exc: ProviderError, latency_ms: float) -> bool:
+        """Record a stream that broke after output reached the caller; it is never retried. True
+        when the failure counts against the endpoint's health."""
         self.attempts.append(
             Attempt(model.provider, model.name, False, latency_ms, type(exc).__name__, str(exc), exc.status)
         )
-        if isinstance(exc, RetryableError):
-            self.health.record_failure(model.key, self.retry.failure_window_s)
+        return isinstance(exc, RetryableError)
 
     def exhausted(self) -> AllAttemptsFailedError:
         names = ", ".join(m.key for m in self.chain)
@@ -221,9 +240,52 @@ class Executor:
         self._sleep = sleep
         self._rng = rng or random.Random()
 
-    def _run(self, chain: Sequence[ModelSpec]) -> ChainRun:
-        return ChainRun(chain, self.retry, self._health, self._rng)
+    def _keys(self, chain: Sequence[ModelSpec]) -> list[str]:
+        return [m.key for m in chain]
 
+    def _run(self, chain: Sequence[ModelSpec]) -> ChainRun:
+        return ChainRun(chain, self.retry, self._health.cooldowns(self._keys(chain)), self._rng)
+
+    async def _arun(self, chain: Sequence[ModelSpec]) -> ChainRun:
+        return ChainRun(chain, self.retry, await self._health.acooldowns(self._keys(chain)), self._rng)
+
+    # the health-store side of each rule, sync and async
+    def _failed(self, run: ChainRun, model: ModelSpec, exc: ProviderError, t0: float) -> Next:
+        step = run.failed(model, exc, _ms(t0))
+        if step is None:
+            step = run.after_failure(model, exc, self._health.record_failure(model.key, self.retry.failure_window_s))
+        for key in step.cool:
+            self._health.set_cooldown(key, step.until)
+        return step
+
+    async def _afailed(self, run: ChainRun, model: ModelSpec, exc: ProviderError, t0: float) -> Next:
+        step = run.failed(model, exc, _ms(t0))
+        if step is None:
+            failures = await self._health.arecord_failure(model.key, self.retry.failure_window_s)
+            step = run.after_failure(model, exc, failures)
+        for key in step.cool:
+            await self._health.aset_cooldown(key, step.until)
+        return step
+
+    def _succeeded(self, run: ChainRun, model: ModelSpec, response: ProviderResponse, t0: float) -> None:
+        run.succeeded(model, response, _ms(t0))
+        self._health.reset_failures(model.key)
+
+    async def _asucceeded(self, run: ChainRun, model: ModelSpec, response: ProviderResponse, t0: float) -> None:
+        run.succeeded(model, response, _ms(t0))
+        await self._health.areset_failures(model.key)
+
+    def _broke(self, run: ChainRun, model: ModelSpec, exc: ProviderError, t0: float) -> StreamInterruptedError:
+        if run.failed_after_first_chunk(model, exc, _ms(t0)):
+            self._health.record_failure(model.key, self.retry.failure_window_s)
+        return _interrupted(model, exc)
+
+    async def _abroke(self, run: ChainRun, model: ModelSpec, exc: ProviderError, t0: float) -> StreamInterruptedError:
+        if run.failed_after_first_chunk(model, exc, _ms(t0)):
+            await self._health.arecord_failure(model.key, self.retry.failure_window_s)
+        return _interrupted(model, exc)
+
+    # the loops
     def run(self, chain: Sequence[ModelSpec], prepare: Prepare, timeout: float | None) -> Execution:
         run = self._run(chain)
         while (model := run.next_endpoint()) is not None:
@@ -234,17 +296,17 @@ class Executor:
                 try:
                     response = adapter.complete(request, model, timeout=timeout)
                 except ProviderError as exc:
-                    step = run.failed(model, exc, _ms(t0))
+                    step = self._failed(run, model, exc, t0)
                     if not step.retry:
                         break
                     self._sleep(step.delay_s)
                     continue
-                run.succeeded(model, response, _ms(t0))
+                self._succeeded(run, model, response, t0)
                 return Execution(response, model, tuple(run.attempts), run.failed_cost)
         raise run.exhausted()
 
     async def arun(self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None) -> Execution:
-        run = self._run(chain)
+        run = await self._arun(chain)
         while (model := run.next_endpoint()) is not None:
             request = await prepare(model)
             adapter = self._adapter_for(model)
@@ -253,12 +315,12 @@ class Executor:
                 try:
                     response = await adapter.acomplete(request, model, timeout=timeout)
                 except ProviderError as exc:
-                    step = run.failed(model, exc, _ms(t0))
+                    step = await self._afailed(run, model, exc, t0)
                     if not step.retry:
                         break
                     await _sleep(step.delay_s)
                     continue
-                run.succeeded(model, response, _ms(t0))
+                await self._asucceeded(run, model, response, t0)
                 return Execution(response, model, tuple(run.attempts), run.failed_cost)
         raise run.exhausted()
 
@@ -276,35 +338,28 @@ class Executor:
                 try:
                     first = next(chunks)
                 except ProviderError as exc:
-                    step = run.failed(model, exc, _ms(t0))
+                    step = self._failed(run, model, exc, t0)
                     if not step.retry:
                         break
                     self._sleep(step.delay_s)
                     continue
-                yield from self._rest(model, first, chunks, run, t0)
-                return
+                chunk = first
+                while True:
+                    if chunk.final is not None:
+                        self._succeeded(run, model, chunk.final, t0)
+                    yield model, chunk, run
+                    try:
+                        chunk = next(chunks)
+                    except StopIteration:
+                        return
+                    except ProviderError as exc:
+                        raise self._broke(run, model, exc, t0) from exc
         raise run.exhausted()
-
-    def _rest(
-        self, model: ModelSpec, first: ProviderChunk, chunks: Iterator[ProviderChunk], run: ChainRun, t0: float
-    ) -> Iterator[tuple[ModelSpec, ProviderChunk, ChainRun]]:
-        chunk = first
-        while True:
-            if chunk.final is not None:
-                run.succeeded(model, chunk.final, _ms(t0))
-            yield model, chunk, run
-            try:
-                chunk = next(chunks)
-            except StopIteration:
-                return
-            except ProviderError as exc:
-                run.failed_after_first_chunk(model, exc, _ms(t0))
-                raise _interrupted(model, exc) from exc
 
     async def astream(
         self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None
     ) -> AsyncIterator[tuple[ModelSpec, ProviderChunk, ChainRun]]:
-        run = self._run(chain)
+        run = await self._arun(chain)
         while (model := run.next_endpoint()) is not None:
             request = await prepare(model)
             adapter = self._adapter_for(model)
@@ -314,7 +369,7 @@ class Executor:
                 try:
                     first = await anext(chunks)
                 except ProviderError as exc:
-                    step = run.failed(model, exc, _ms(t0))
+                    step = await self._afailed(run, model, exc, t0)
                     if not step.retry:
                         break
                     await _sleep(step.delay_s)
@@ -322,15 +377,14 @@ class Executor:
                 chunk = first
                 while True:
                     if chunk.final is not None:
-                        run.succeeded(model, chunk.final, _ms(t0))
+                        await self._asucceeded(run, model, chunk.final, t0)
                     yield model, chunk, run
                     try:
                         chunk = await anext(chunks)
                     except StopAsyncIteration:
                         return
                     except ProviderError as exc:
-                        run.failed_after_first_chunk(model, exc, _ms(t0))
-                        raise _interrupted(model, exc) from exc
+                        raise await self._abroke(run, model, exc, t0) from exc
         raise run.exhausted()
 
 

@@ -263,14 +263,17 @@ class Router:
     def _cooling(self) -> frozenset[str]:
         return frozenset(self.sessions.store.cooldowns(self._model_keys))
 
+    async def _acooling(self) -> frozenset[str]:
+        return frozenset(await self.sessions.store.acooldowns(self._model_keys))
+
     def _route(self, request: Request, classification: Classification, required: frozenset[str],
-               pinned: str | None, dial: float, estimate: int) -> Route:
+               pinned: str | None, dial: float, estimate: int, cooling: frozenset[str]) -> Route:
         available = self.available_providers()
         if request.options.model is not None:
             return self.policy.pin(request.options.model, request, available_providers=available)
         return self.policy.route(
             classification.label, request, required=required, pinned_provider=pinned,
-            available_providers=available, cooling=self._cooling(), dial=dial,
+            available_providers=available, cooling=cooling, dial=dial,
             estimated_input_tokens=estimate,
         )
 
@@ -290,11 +293,12 @@ class Router:
         started = time.perf_counter()
         request, session_id, dial, required, estimate, classification = self._pre(request, classified)
         pinned = self.sessions.pinned_provider(session_id, request)
-        route = self._route(request, classification, required, pinned, dial, estimate)
+        cooling = self._cooling() if request.options.model is None else frozenset()
+        route = self._route(request, classification, required, pinned, dial, estimate, cooling)
         if pinned is None:
             pinned = self.sessions.pin(session_id, route.chain[0].provider)
             if pinned != route.chain[0].provider:
-                route = self._route(request, classification, required, pinned, dial, estimate)
+                route = self._route(request, classification, required, pinned, dial, estimate, cooling)
         self._check_budget(self.sessions.store.get_spend(session_id)[0], session_id, route, request, estimate)
         return _Plan(request, session_id, classification, route, dial, required, pinned, started,
                      uuid.uuid4().hex[:16])
@@ -303,11 +307,12 @@ class Router:
         started = time.perf_counter()
         request, session_id, dial, required, estimate, classification = self._pre(request)
         pinned = await self.sessions.apinned_provider(session_id, request)
-        route = self._route(request, classification, required, pinned, dial, estimate)
+        cooling = await self._acooling() if request.options.model is None else frozenset()
+        route = self._route(request, classification, required, pinned, dial, estimate, cooling)
         if pinned is None:
             pinned = await self.sessions.apin(session_id, route.chain[0].provider)
             if pinned != route.chain[0].provider:
-                route = self._route(request, classification, required, pinned, dial, estimate)
+                route = self._route(request, classification, required, pinned, dial, estimate, cooling)
         spent = (await self.sessions.store.aget_spend(session_id))[0]
         self._check_budget(spent, session_id, route, request, estimate)
         return _Plan(request, session_id, classification, route, dial, required, pinned, started,

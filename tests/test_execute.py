@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -42,6 +42,21 @@ class Health:
 
     def reset_failures(self, key: str) -> None:
         self.fails.pop(key, None)
+
+    def cooldowns(self, keys: Sequence[str]) -> dict[str, float]:
+        return {k: self.cool[k] for k in keys if k in self.cool}
+
+    async def acooldowns(self, keys: Sequence[str]) -> dict[str, float]:
+        return self.cooldowns(keys)
+
+    async def aset_cooldown(self, key: str, until: float) -> None:
+        self.set_cooldown(key, until)
+
+    async def arecord_failure(self, key: str, window_s: float) -> int:
+        return self.record_failure(key, window_s)
+
+    async def areset_failures(self, key: str) -> None:
+        self.reset_failures(key)
 
 
 @dataclass
@@ -189,3 +204,47 @@ def test_stream_with_no_content_fails_over_like_an_error() -> None:
     executor, _ = make(script, max_retries=0)
     texts = [c.text for _, c, _ in executor.stream(CHAIN, lambda m: REQ, None)]
     assert "".join(texts) == "abc" and script.calls == ["gpt-5-mini", "gpt-5-nano"]
+
+
+class AsyncOnlyHealth(Health):
+    """The sync calls fail: an async run must use only the store's async twins (a sync Redis
+    call would block the event loop for a round trip)."""
+
+    def _sync(self, *a: object) -> None:
+        raise AssertionError("sync health call from the async loop")
+
+    cooldowns = set_cooldown = record_failure = reset_failures = _sync  # type: ignore[assignment]
+
+    async def acooldowns(self, keys: Sequence[str]) -> dict[str, float]:
+        return {k: self.cool[k] for k in keys if k in self.cool}
+
+    async def aset_cooldown(self, key: str, until: float) -> None:
+        self.cool[key] = until
+
+    async def arecord_failure(self, key: str, window_s: float) -> int:
+        self.fails[key] = self.fails.get(key, 0) + 1
+        return self.fails[key]
+
+    async def areset_failures(self, key: str) -> None:
+        self.fails.pop(key, None)
+
+
+class AsyncScript(Script):
+    async def acomplete(self, request: Request, model: ModelSpec, *, timeout: float | None = None) -> ProviderResponse:
+        return self.complete(request, model, timeout=timeout)
+
+
+async def test_async_run_uses_only_async_health_calls() -> None:
+    health = AsyncOnlyHealth()
+    script = AsyncScript({"gpt-5-mini": [ServerError("boom") for _ in range(3)]})
+    executor = Executor(lambda m: script, health, RetryPolicy(cooldown_after_failures=3, max_retries=5,  # type: ignore[arg-type]
+                                                              base_delay_s=0.0, max_delay_s=0.0))
+
+    async def prepare(m: ModelSpec) -> Request:
+        return REQ
+
+    out = await executor.arun(CHAIN, prepare, None)
+    assert out.model.name == "gpt-5-nano" and "openai/gpt-5-mini" in health.cool
+    script.calls.clear()
+    out = await executor.arun(CHAIN, prepare, None)  # the cooldown is read back through acooldowns
+    assert script.calls == ["gpt-5-nano"] and out.attempts[0].error_type == "CoolingDown"

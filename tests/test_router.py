@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from routed_llm import (
 from routed_llm.costs import price
 from routed_llm.execute import RetryPolicy
 from routed_llm.router import Router
+from routed_llm.sessions import MemoryStore
 from routed_llm.testing import Emulator, Fault
 
 SEARCH = ToolSpec("search", "Search the web", {"type": "object", "properties": {"query": {"type": "string"}},
@@ -70,6 +72,38 @@ async def test_async_and_stream_paths(emulator: Emulator) -> None:
     assert final is not None and "".join(c.text for c in chunks[:-1]) == final.text
     sync_chunks = list(router.stream(ask("Tell me a short story about a dog", session_id="c")))
     assert sync_chunks[-1].response is not None and sync_chunks[-1].response.decision.stream
+
+
+class _AsyncOnlyHealthStore(MemoryStore):
+    """A store whose sync endpoint-health calls fail: the async path must use the async twins
+    (with Redis, a sync call blocks the event loop for a round trip)."""
+
+    def _sync(self, *a: object) -> None:
+        raise AssertionError("sync endpoint-health call on the async path")
+
+    async def acooldowns(self, keys: Sequence[str]) -> dict[str, float]:
+        return MemoryStore.cooldowns(self, keys)
+
+    async def aset_cooldown(self, key: str, until: float) -> None:
+        MemoryStore.set_cooldown(self, key, until)
+
+    async def arecord_failure(self, key: str, window_s: float) -> int:
+        return MemoryStore.record_failure(self, key, window_s)
+
+    async def areset_failures(self, key: str) -> None:
+        MemoryStore.reset_failures(self, key)
+
+    cooldowns = set_cooldown = record_failure = reset_failures = _sync  # type: ignore[assignment]
+
+
+async def test_async_path_makes_no_sync_health_calls(emulator: Emulator) -> None:
+    router = only(emulator, "openai", sessions=_AsyncOnlyHealthStore())
+    first = await router.ainvoke(ask("hello, how are you?", session_id="a"))
+    emulator.fault(first.decision.model, Fault.server_error(500), times=1)
+    again = await router.ainvoke(ask("hello, how are you?", session_id="a"))
+    assert [a.ok for a in again.decision.attempts] == [False, True]
+    chunks = [c async for c in router.astream(ask("Tell me a short story about a cat", session_id="b"))]
+    assert chunks[-1].response is not None
 
 
 def test_429_retry_after_is_waited_for_then_retried(emulator: Emulator) -> None:

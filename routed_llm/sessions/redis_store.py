@@ -529,6 +529,22 @@ class RedisStore(SessionStore):
 
         return self._call(op, lambda m: m.cooldowns(endpoint_keys))
 
+    async def acooldowns(self, endpoint_keys: Sequence[str]) -> dict[str, float]:
+        keys = [self._cooldown_key(k) for k in endpoint_keys]
+        if not keys:
+            return {}
+
+        async def op(r: redis.asyncio.Redis, s: dict[str, Any]) -> dict[str, float]:
+            now = time.time()
+            out: dict[str, float] = {}
+            for name, raw in zip(endpoint_keys, await r.mget(keys), strict=True):
+                until = self._until(raw)
+                if until is not None and until > now:
+                    out[name] = until
+            return out
+
+        return await self._acall(op, lambda m: m.cooldowns(endpoint_keys))
+
     async def acooldown_until(self, endpoint_key: str) -> float | None:
         key = self._cooldown_key(endpoint_key)
 

@@ -154,6 +154,9 @@ class SessionStore(ABC):
     async def acooldown_until(self, endpoint_key: str) -> float | None:
         return self.cooldown_until(endpoint_key)
 
+    async def acooldowns(self, endpoint_keys: Sequence[str]) -> dict[str, float]:
+        return self.cooldowns(endpoint_keys)
+
     async def aset_cooldown(self, endpoint_key: str, until_epoch_s: float) -> None:
         self.set_cooldown(endpoint_key, until_epoch_s)
 

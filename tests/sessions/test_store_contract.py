@@ -108,6 +108,8 @@ async def test_async_twins(store: SessionStore) -> None:
     assert await store.aget_spend("a") == (5, 6)
     await store.aset_cooldown("e", time.time() + 10)
     assert await store.acooldown_until("e") is not None
+    assert set(await store.acooldowns(["e", "f"])) == {"e"} == set(store.cooldowns(["e", "f"]))
+    assert await store.acooldowns([]) == {}
     assert await store.arecord_failure("e", 10) == 1
     await store.areset_failures("e")
     assert await store.aclear_pin_if("a", "anthropic") is True
