@@ -1,7 +1,8 @@
 """The step window: the text a step is classified on.
 
-It is the newest user message plus the tool results that arrived after it, cut head + tail to a
-token budget. Only the tail of the conversation is walked and only the kept characters are copied,
+It is the newest user message plus the tool results that arrived after it (tool messages, and
+the "Observation: ..." user messages of text-based ReAct agents), cut head + tail to a token
+budget. Only the tail of the conversation is walked and only the kept characters are copied,
 so the cost is flat however long the conversation grows.
 """
 
@@ -51,18 +52,38 @@ def truncate_tokens(text: str, budget_tokens: int) -> str:
     return head + ELLIPSIS + tail
 
 
+OBSERVATION = "Observation:"
+
+
+def is_observation(message: Message) -> bool:
+    """A ReAct observation: a tool's output that a text-based ReAct agent (LlamaIndex's
+    ``ReActAgent``, LangChain's ReAct prompts) sends as a user message starting "Observation:".
+    The window treats it as a tool result, not as the user's instruction."""
+    if message.role != "user":
+        return False
+    for part in message.content:
+        if isinstance(part, TextPart):
+            return part.text.lstrip()[: len(OBSERVATION)].lower() == OBSERVATION.lower()
+    return False
+
+
 def _newest_user_index(messages: Sequence[Message]) -> int | None:
+    """The newest user message that is not a ReAct observation (else the newest user message)."""
     stop = max(len(messages) - MAX_WALK, 0)
+    newest = None
     for i in range(len(messages) - 1, stop - 1, -1):
         if messages[i].role == "user":
-            return i
-    return None
+            if not is_observation(messages[i]):
+                return i
+            if newest is None:
+                newest = i
+    return newest
 
 
 def step_window(messages: Sequence[Message], *, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
     """The newest user message plus the tool results since it, cut head + tail to ``budget_tokens``.
 
-    Assistant text since the user message is left out. Without a user message the last message
+    ReAct observations count as tool results. Assistant text since the user message is left out. Without a user message the last message
     that has text is used.
     """
     limit = max(budget_tokens, 1) * BYTES_PER_TOKEN
@@ -80,7 +101,7 @@ def step_window(messages: Sequence[Message], *, budget_tokens: int = DEFAULT_BUD
     # Newest tool results first so a long step keeps its latest output, then put them in order.
     for i in range(len(messages) - 1, user_at, -1):
         m = messages[i]
-        if m.role != "tool" or used >= limit:
+        if (m.role != "tool" and not is_observation(m)) or used >= limit:
             continue
         text = _message_text(m, limit)
         used += len(text)

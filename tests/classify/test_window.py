@@ -83,3 +83,23 @@ def test_turn_key_stable_within_turn_changes_on_new_user_message() -> None:
     assert k3 != k1
     assert turn_key([Message.system("x")]) == "no-user"
     assert window_key("a") == window_key("a") != window_key("b")
+
+
+def test_react_observations_are_tool_results_not_the_instruction() -> None:
+    """Text-based ReAct agents send tool output as a user message "Observation: ...": the window is
+    still the user's instruction plus those observations, and the turn does not change."""
+    task = "Translate the release notes the tool returns into German."
+    msgs = [
+        Message.system("You are a ReAct agent. Use Thought/Action/Action Input/Observation."),
+        Message.user(task),
+        Message.assistant("Thought: I need the notes.\nAction: fetch_notes\nAction Input: {}"),
+    ]
+    key = turn_key(msgs)
+    msgs += [Message.user("Observation: v2.1 fixes the login bug and adds dark mode."),
+             Message.assistant("Thought: now translate.")]
+    window = step_window(msgs)
+    assert window.startswith(task) and "Observation: v2.1 fixes" in window and "Thought" not in window
+    assert turn_key(msgs) == key
+    # a conversation of observations only still has a window (the newest one)
+    only = [Message.user("Observation: first"), Message.user("observation: second")]
+    assert step_window(only) == "observation: second"
