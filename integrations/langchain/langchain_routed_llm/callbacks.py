@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,6 +28,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
+from routed_llm.totals import StepMoney, Totals
 
 from langchain_routed_llm.chat_models import DECISION_EVENT, STEP_COST_EVENT
 
@@ -178,62 +178,49 @@ class RoutingCallbackHandler(BaseCallbackHandler):
             return list(self._steps)
 
     @property
+    def totals(self) -> Totals:
+        """All totals at once (``routed_llm.totals.Totals``)."""
+        return Totals.of(
+            StepMoney(s.label, s.provider, s.model, s.step_cost, s.baseline_cost, s.fallback, s.session_id)
+            for s in self.steps
+        )
+
+    @property
     def total_cost(self) -> Decimal | None:
         """Dollars spent over all steps (failed billed attempts included); None if any is unknown."""
-        return _sum(s.step_cost for s in self.steps)
+        return self.totals.cost
 
     @property
     def total_baseline_cost(self) -> Decimal | None:
         """What the same tokens would have cost on each step's flagship."""
-        return _sum(s.baseline_cost for s in self.steps)
+        return self.totals.baseline_cost
 
     @property
     def savings(self) -> Decimal | None:
-        cost, baseline = self.total_cost, self.total_baseline_cost
-        return None if cost is None or baseline is None else baseline - cost
+        return self.totals.savings
 
     @property
     def label_mix(self) -> dict[str, int]:
-        return dict(Counter(s.label for s in self.steps))
+        return self.totals.label_mix
 
     @property
     def model_mix(self) -> dict[str, int]:
-        return dict(Counter(f"{s.provider}/{s.model}" for s in self.steps))
+        return self.totals.model_mix
 
     @property
     def fallbacks(self) -> int:
         """Steps that did not run on the first model of their chain at the first try."""
-        return sum(1 for s in self.steps if s.fallback)
+        return self.totals.fallbacks
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly totals (money as decimal strings)."""
-        def money(value: Decimal | None) -> str | None:
-            return None if value is None else str(value)
-
-        return {
-            "steps": len(self.steps),
-            "cost": money(self.total_cost),
-            "baseline_cost": money(self.total_baseline_cost),
-            "savings": money(self.savings),
-            "label_mix": self.label_mix,
-            "model_mix": self.model_mix,
-            "fallbacks": self.fallbacks,
-        }
+        return self.totals.summary()
 
     def reset(self) -> None:
         with self._lock:
             self._steps.clear()
             self._seen.clear()
             self._pending.clear()
-
-
-def _sum(values: Iterator[Decimal | None] | Any) -> Decimal | None:
-    total = Decimal(0)
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
 
 
 def _from_message(message: AIMessage) -> StepRecord | None:

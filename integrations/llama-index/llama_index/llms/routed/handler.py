@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from llama_index_instrumentation import get_dispatcher
+from routed_llm.totals import StepMoney, Totals
 
 from llama_index.llms.routed.events import RoutingDecisionEvent, StepCostEvent
 
@@ -101,20 +101,26 @@ class RoutingEventHandler(BaseEventHandler):
         return [s.decision for s in self.steps if s.decision is not None]
 
     @property
+    def totals(self) -> Totals:
+        """All totals at once (``routed_llm.totals.Totals``)."""
+        return Totals.of(
+            StepMoney(s.cost.label, s.cost.provider, s.cost.model, s.cost.cost, s.cost.baseline_cost,
+                      bool(s.decision is not None and s.decision.fallback), s.cost.session_id)
+            for s in self.steps
+        )
+
+    @property
     def total_cost(self) -> Decimal | None:
         """The sum of the steps' costs; None when any step's cost is unknown."""
-        return _sum(s.cost for s in self.step_costs)
+        return self.totals.cost
 
     @property
     def total_baseline_cost(self) -> Decimal | None:
-        return _sum(s.baseline_cost for s in self.step_costs)
+        return self.totals.baseline_cost
 
     @property
     def savings(self) -> Decimal | None:
-        total, baseline = self.total_cost, self.total_baseline_cost
-        if total is None or baseline is None:
-            return None
-        return baseline - total
+        return self.totals.savings
 
     @property
     def total_tokens(self) -> dict[str, int]:
@@ -126,10 +132,7 @@ class RoutingEventHandler(BaseEventHandler):
         return out
 
     def totals_by_session(self) -> dict[str | None, Decimal | None]:
-        groups: dict[str | None, list[Decimal | None]] = {}
-        for step in self.step_costs:
-            groups.setdefault(step.session_id, []).append(step.cost)
-        return {k: _sum(v) for k, v in groups.items()}
+        return self.totals.by_session
 
     def models_used(self) -> list[str]:
         """``provider/model`` of each step, in order."""
@@ -137,16 +140,16 @@ class RoutingEventHandler(BaseEventHandler):
 
     @property
     def label_mix(self) -> dict[str, int]:
-        return dict(Counter(s.label for s in self.step_costs))
+        return self.totals.label_mix
 
     @property
     def model_mix(self) -> dict[str, int]:
-        return dict(Counter(self.models_used()))
+        return self.totals.model_mix
 
     @property
     def fallbacks(self) -> int:
         """Steps that did not run on the first model of their chain at the first try."""
-        return sum(1 for d in self.decisions if d.fallback)
+        return self.totals.fallbacks
 
     def reset(self) -> None:
         with self._lock:
@@ -155,29 +158,7 @@ class RoutingEventHandler(BaseEventHandler):
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly totals (money as decimal strings), the same keys as the LangChain handler's."""
-
-        def money(value: Decimal | None) -> str | None:
-            return None if value is None else str(value)
-
-        return {
-            "steps": len(self.step_costs),
-            "cost": money(self.total_cost),
-            "baseline_cost": money(self.total_baseline_cost),
-            "savings": money(self.savings),
-            "label_mix": self.label_mix,
-            "model_mix": self.model_mix,
-            "fallbacks": self.fallbacks,
-            **self.total_tokens,
-        }
-
-
-def _sum(values: Any) -> Decimal | None:
-    total = Decimal(0)
-    for v in values:
-        if v is None:
-            return None
-        total += v
-    return total
+        return {**self.totals.summary(), **self.total_tokens}
 
 
 @contextmanager
