@@ -51,8 +51,20 @@ class WireAdapter:
         """(SDK create kwargs, context handed to ``_parse`` / ``_stream_state``)."""
         raise NotImplementedError
 
-    def _create(self, client: Any, payload: dict[str, Any], timeout: float) -> Any:
+    #: where a whole (non-streamed) response is posted, relative to the client's base URL
+    whole_response_path = ""
+
+    def _sdk_create(self, client: Any) -> Any:
+        """The SDK's typed create call (``client.chat.completions.create``, ...), used for streams."""
         raise NotImplementedError
+
+    def _create(self, client: Any, payload: dict[str, Any], timeout: float) -> Any:
+        if payload.get("stream"):
+            return self._sdk_create(client)(**payload, timeout=timeout)
+        # A whole response: the SDK's public raw-request call with the JSON body as it stands. It
+        # skips re-walking the typed params and building response models that would only be dumped
+        # back to a dict (~0.5 ms a call); auth, headers, errors and the HTTP client are the SDK's.
+        return client.post(self.whole_response_path, body=payload, cast_to=object, options={"timeout": timeout})
 
     def _parse(self, obj: Any, model: ModelSpec, ctx: Any) -> ProviderResponse:
         raise NotImplementedError

@@ -393,13 +393,10 @@ class OpenAIAdapter(WireAdapter):
     def _prepare(self, request: Request, model: ModelSpec, *, stream: bool) -> tuple[dict[str, Any], Any]:
         return to_openai_payload(request, model, stream=stream), None
 
-    def _create(self, client: Any, payload: dict[str, Any], timeout: float) -> Any:
-        if payload.get("stream"):
-            return client.chat.completions.create(**payload, timeout=timeout)
-        # A whole response: the SDK's public raw-request call with the JSON body as it stands. It
-        # skips re-walking the typed params and building response models we would only dump back to
-        # a dict (~0.5 ms a call); headers, auth, errors and the HTTP client are the SDK's own.
-        return client.post("/chat/completions", body=payload, cast_to=object, options={"timeout": timeout})
+    whole_response_path = "/chat/completions"
+
+    def _sdk_create(self, client: Any) -> Any:
+        return client.chat.completions.create
 
     def _parse(self, obj: Any, model: ModelSpec, ctx: Any) -> ProviderResponse:
         return from_openai_response(obj, self.provider, model)
