@@ -9,7 +9,10 @@ import pytest
 from routed_llm.classify import rules
 from routed_llm.classify.prefilter import present, required_literals
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+REPO = Path(__file__).resolve().parents[2]
+# texts that ship with the repo (CI has no ../shared): the project's agent steps and the test set
+TEXT_FILES = (REPO / "data" / "agent_steps_project.jsonl", REPO / "data" / "agent_steps_more.jsonl",
+              REPO / "tests" / "classify" / "data" / "small_train.jsonl")
 
 
 @pytest.mark.parametrize(
@@ -62,10 +65,8 @@ def _texts() -> list[str]:
         "TRANSLATE THIS INTO FRENCH, PLEASE",
         "Übersetze bitte: guten Morgen",
     ]
-    for name in ("valid.jsonl", "agent_steps_valid.jsonl"):
-        path = SHARED / name
-        if path.is_file():
-            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()[:600]]
+    for path in TEXT_FILES:
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
     return texts
 
 
@@ -73,7 +74,7 @@ def test_the_prefilter_never_hides_a_match() -> None:
     """Whenever a rule's regex matches a (lowercased) text, the text holds one of its literals:
     the prefilter only ever skips regexes that could not have matched."""
     texts = [t.lower() for t in _texts()]
-    assert len(texts) > 3
+    assert len(texts) > 500
     checked = 0
     for p in _all_rule_patterns():
         needs = required_literals(p, re.MULTILINE)
