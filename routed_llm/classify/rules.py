@@ -235,8 +235,9 @@ class _Rules:
             hit |= self.by_literal[s]
         return sorted(hit)
 
-    def matching(self, text: str) -> list[int]:
-        return [i for i in self.candidates(text) if self.rules[i].pattern.search(text) is not None]
+    def matching(self, text: str, skip: frozenset[int] | set[int] = frozenset()) -> list[int]:
+        """Indices of the rules that match ``text`` (those in ``skip`` are not tried)."""
+        return [i for i in self.candidates(text) if i not in skip and self.rules[i].pattern.search(text) is not None]
 
 
 def _rule(label: Label, pattern: str, weight: float) -> _Rule:
@@ -277,7 +278,7 @@ def rule_scores(text: str) -> dict[Label, float]:
     compiled = _scoring_rules()
     instruction, body = split_instruction(text)
     in_instruction = set(compiled.matching(instruction.lower()))
-    in_body = set(compiled.matching(body.lower())) - in_instruction
+    in_body = set(compiled.matching(body.lower(), skip=in_instruction))  # weighed only if not above
     scores: dict[Label, float] = dict.fromkeys(RULES, 0.0)
     for i in sorted(in_instruction | in_body):  # rule order, so the sums are the same floats
         rule = compiled.rules[i]
