@@ -106,6 +106,27 @@ async def test_async_path_makes_no_sync_health_calls(emulator: Emulator) -> None
     assert chunks[-1].response is not None
 
 
+@pytest.mark.parametrize("out_of_quota", ["openai", "anthropic"])
+def test_an_account_out_of_quota_fails_over_to_the_other_provider(emulator: Emulator, out_of_quota: str) -> None:
+    """Through real HTTP: the provider says the account is out of credit (OpenAI 429
+    insufficient_quota, Anthropic 402); that provider is not retried, the step moves to the other
+    one, and the next steps skip the cooling provider."""
+    other = "anthropic" if out_of_quota == "openai" else "openai"
+    router = Router(catalog=emulator.catalog(), api_keys={out_of_quota: "k1", other: "k2"}, classifier="rules",
+                    retry=RetryPolicy(base_delay_s=0.01, max_delay_s=0.05))
+    for model in router.catalog.models_of(out_of_quota):
+        emulator.fault(model.key, Fault.quota(), times=None)
+    d = router.invoke(ask("hello, how are you?", session_id="q", options=RoutingOptions(label="chat"))).decision
+    tried = [(a.provider, a.error_type) for a in d.attempts if a.provider == out_of_quota]
+    if tried:  # the session pinned the out-of-quota provider first
+        assert tried[0] == (out_of_quota, "QuotaExceededError") and d.provider_moved_from == out_of_quota
+        assert all(t in ("QuotaExceededError", "QuotaExceeded") for _, t in tried)
+        assert sum(1 for _, t in tried if t == "QuotaExceededError") == 1  # not retried
+    assert d.provider == other
+    later = router.invoke(ask("hello again", session_id="q2", options=RoutingOptions(label="chat"))).decision
+    assert later.provider == other and not [a for a in later.attempts if a.error_type == "QuotaExceededError"]
+
+
 def test_429_retry_after_is_waited_for_then_retried(emulator: Emulator) -> None:
     router = only(emulator, "openai")
     model = router.invoke(ask("hi there", session_id="s")).decision.model

@@ -125,6 +125,15 @@ class Policy:
                        dial=d, floor=floor, quality=lambda m: self.quality(m, lab), carbon_per_1k=self._carbon,
                        reference=tuple(self.catalog.models.values()), known=known)
         all_filtered = filtered + pin_filtered
+        # The session pins to the choice's provider, so an unpinned step's fallbacks are built like a
+        # pinned one's: that provider's next models, then other providers' (so an outage or an empty
+        # account there still leaves somewhere to go).
+        anchor = c.pinned_provider
+        chain_primary, chain_others = primary, others
+        if anchor is None and primary:
+            anchor = next(s.model.provider for s in ranked if s.model.key in {m.key for m in primary})
+            chain_primary = [m for m in primary if m.provider == anchor]
+            chain_others = [m for m in primary if m.provider != anchor] + others
         mode: Mode
         if lp.chain:
             mode = "chain"
@@ -138,10 +147,10 @@ class Policy:
                 raise no_route(f"this {lab} step", all_filtered)
             if not primary and c.pinned_provider is not None:
                 notes.append(f"no eligible model on pinned provider {c.pinned_provider}; the session moves")
-            chain = self._auto_chain(ranked, primary, others)
+            chain = self._auto_chain(ranked, chain_primary, chain_others)
         chain = _dedupe(chain)
-        roles = self._roles(chain, c)
-        chain, extra = self._context_fallback(chain, ranked, primary, others)
+        roles = self._roles(chain, anchor)
+        chain, extra = self._context_fallback(chain, ranked, chain_primary, chain_others)
         if extra is not None:
             roles.append("larger-window fallback")
         choice = chain[0]
@@ -219,12 +228,13 @@ class Policy:
             return rest[: self.config.chain_length]
         return first[: self.config.chain_length] + rest[: self.config.cross_provider_fallbacks]
 
-    def _roles(self, chain: Sequence[ModelSpec], c: Constraints) -> list[str]:
+    def _roles(self, chain: Sequence[ModelSpec], anchor: str | None) -> list[str]:
+        """``anchor``: the session's provider (its pin, or the one the choice will pin)."""
         roles = []
         for i, m in enumerate(chain):
             if i == 0:
                 roles.append("choice")
-            elif c.pinned_provider is not None and m.provider != c.pinned_provider:
+            elif anchor is not None and m.provider != anchor:
                 roles.append("cross-provider fallback")
             else:
                 roles.append("fallback")

@@ -26,6 +26,7 @@ from routed_llm.testing.errors import (
     auth_error,
     bad_request,
     model_not_found,
+    out_of_quota,
     overloaded,
     rate_limited,
     server_error,
@@ -454,4 +455,6 @@ class Emulator:
             return server_error(wire, fault.status or 500)
         if fault.kind == "overloaded":
             return overloaded(wire)
+        if fault.kind == "quota":
+            return out_of_quota(wire)
         return auth_error(wire, missing=False)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 Wire = Literal["openai", "anthropic"]
-ErrorKind = Literal["invalid_request", "auth", "not_found", "rate_limit", "server", "overloaded", "permission"]
+ErrorKind = Literal["invalid_request", "auth", "not_found", "rate_limit", "server", "overloaded", "permission",
+                    "quota"]
 
 _ANTHROPIC_TYPES: Mapping[ErrorKind, str] = {
     "invalid_request": "invalid_request_error",
@@ -17,6 +18,7 @@ _ANTHROPIC_TYPES: Mapping[ErrorKind, str] = {
     "rate_limit": "rate_limit_error",
     "server": "api_error",
     "overloaded": "overloaded_error",
+    "quota": "billing_error",
 }
 _OPENAI_TYPES: Mapping[ErrorKind, str] = {
     "invalid_request": "invalid_request_error",
@@ -26,6 +28,7 @@ _OPENAI_TYPES: Mapping[ErrorKind, str] = {
     "rate_limit": "requests",
     "server": "server_error",
     "overloaded": "server_error",
+    "quota": "insufficient_quota",
 }
 
 
@@ -106,6 +109,14 @@ def rate_limited(wire: Wire, model: str, retry_after: float | None) -> WireError
         return WireError(429, "rate_limit", msg, headers=headers)
     msg = f"Rate limit reached for {model} in organization org-emulator on requests per min (RPM): Limit 60, Used 60, Requested 1.{wait}"
     return WireError(429, "rate_limit", msg, code="rate_limit_exceeded", headers=headers)
+
+
+def out_of_quota(wire: Wire) -> WireError:
+    if wire == "anthropic":
+        return WireError(402, "quota", "Your credit balance is too low to access the Anthropic API. "
+                                       "Please go to Plans & Billing to upgrade or purchase credits.")
+    return WireError(429, "quota", "You exceeded your current quota, please check your plan and billing details.",
+                     code="insufficient_quota")
 
 
 def server_error(wire: Wire, status: int = 500) -> WireError:

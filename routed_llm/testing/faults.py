@@ -18,6 +18,7 @@ FaultKind = Literal[
     "drop_stream",
     "malformed_tool_json",
     "auth",
+    "quota",
 ]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
@@ -83,6 +84,12 @@ class Fault:
     def auth(cls) -> Fault:
         """401 with the provider's authentication error body."""
         return cls("auth", status=401)
+
+    @classmethod
+    def quota(cls) -> Fault:
+        """The account is out of quota or credit: OpenAI's 429 ``insufficient_quota``, Anthropic's
+        402 ``billing_error``."""
+        return cls("quota", status=429)
 
 
 @dataclass(slots=True)
@@ -187,6 +194,8 @@ def _random_fault(kind: FaultKind, rnd: RandomFaults) -> Fault:
         return Fault.drop_stream(rnd.after_chunks)
     if kind == "malformed_tool_json":
         return Fault.malformed_tool_json()
+    if kind == "quota":
+        return Fault.quota()
     return Fault.auth()
 
 

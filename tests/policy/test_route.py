@@ -228,3 +228,16 @@ def test_no_pinned_provider_candidate_moves_session(policy: Policy, req: Request
 
 def test_available_none_means_all(policy: Policy, req: Request) -> None:
     assert policy.route("chat", req).chain
+
+
+@pytest.mark.parametrize("label", ["chat", "summarize", "reasoning", "code"])
+def test_an_unpinned_step_has_fallbacks_on_another_provider(policy: Policy, req: Request, label: str) -> None:
+    """The first step of a session pins the choice's provider; its chain must still reach another
+    provider, or an outage (or an empty account) there fails every new session."""
+    route = policy.route(label, req, available_providers=["openai", "anthropic", "deepseek"])
+    lead = route.chain[0].provider
+    providers = [m.provider for m in route.chain]
+    first_other = next(i for i, p in enumerate(providers) if p != lead)  # StopIteration: none at all
+    assert set(providers[:first_other]) == {lead}  # the choice's provider's models come first
+    roles = [c["role"] for c in dict(route.explanation)["chain"]]
+    assert roles[0] == "choice" and "cross-provider fallback" in roles
