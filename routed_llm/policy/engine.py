@@ -149,7 +149,7 @@ class Policy:
                 notes.append(f"no eligible model on pinned provider {c.pinned_provider}; the session moves")
             chain = self._auto_chain(ranked, chain_primary, chain_others)
         chain = _dedupe(chain)
-        roles = self._roles(chain, anchor)
+        roles = self._roles(chain, c.pinned_provider or (chain[0].provider if chain else None))  # its pin-to-be
         chain, extra = self._context_fallback(chain, ranked, chain_primary, chain_others)
         if extra is not None:
             roles.append("larger-window fallback")
