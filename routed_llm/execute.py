@@ -243,11 +243,17 @@ class Executor:
     def _keys(self, chain: Sequence[ModelSpec]) -> list[str]:
         return [m.key for m in chain]
 
-    def _run(self, chain: Sequence[ModelSpec]) -> ChainRun:
-        return ChainRun(chain, self.retry, self._health.cooldowns(self._keys(chain)), self._rng)
+    # ``cooling``: the endpoints' cooldowns when the caller already read them for this step (the
+    # router does, to route); the run reads and updates that dict. Else the run reads the store.
+    def _run(self, chain: Sequence[ModelSpec], cooling: dict[str, float] | None) -> ChainRun:
+        if cooling is None:
+            cooling = self._health.cooldowns(self._keys(chain))
+        return ChainRun(chain, self.retry, cooling, self._rng)
 
-    async def _arun(self, chain: Sequence[ModelSpec]) -> ChainRun:
-        return ChainRun(chain, self.retry, await self._health.acooldowns(self._keys(chain)), self._rng)
+    async def _arun(self, chain: Sequence[ModelSpec], cooling: dict[str, float] | None) -> ChainRun:
+        if cooling is None:
+            cooling = await self._health.acooldowns(self._keys(chain))
+        return ChainRun(chain, self.retry, cooling, self._rng)
 
     # the health-store side of each rule, sync and async
     def _failed(self, run: ChainRun, model: ModelSpec, exc: ProviderError, t0: float) -> Next:
@@ -286,8 +292,9 @@ class Executor:
         return _interrupted(model, exc)
 
     # the loops
-    def run(self, chain: Sequence[ModelSpec], prepare: Prepare, timeout: float | None) -> Execution:
-        run = self._run(chain)
+    def run(self, chain: Sequence[ModelSpec], prepare: Prepare, timeout: float | None, *,
+            cooling: dict[str, float] | None = None) -> Execution:
+        run = self._run(chain, cooling)
         while (model := run.next_endpoint()) is not None:
             request = prepare(model)
             adapter = self._adapter_for(model)
@@ -305,8 +312,9 @@ class Executor:
                 return Execution(response, model, tuple(run.attempts), run.failed_cost)
         raise run.exhausted()
 
-    async def arun(self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None) -> Execution:
-        run = await self._arun(chain)
+    async def arun(self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None, *,
+                   cooling: dict[str, float] | None = None) -> Execution:
+        run = await self._arun(chain, cooling)
         while (model := run.next_endpoint()) is not None:
             request = await prepare(model)
             adapter = self._adapter_for(model)
@@ -325,10 +333,11 @@ class Executor:
         raise run.exhausted()
 
     def stream(
-        self, chain: Sequence[ModelSpec], prepare: Prepare, timeout: float | None
+        self, chain: Sequence[ModelSpec], prepare: Prepare, timeout: float | None, *,
+        cooling: dict[str, float] | None = None,
     ) -> Iterator[tuple[ModelSpec, ProviderChunk, ChainRun]]:
         """Yield (model, chunk, run). Fails over only until the first chunk has been yielded."""
-        run = self._run(chain)
+        run = self._run(chain, cooling)
         while (model := run.next_endpoint()) is not None:
             request = prepare(model)
             adapter = self._adapter_for(model)
@@ -357,9 +366,10 @@ class Executor:
         raise run.exhausted()
 
     async def astream(
-        self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None
+        self, chain: Sequence[ModelSpec], prepare: APrepare, timeout: float | None, *,
+        cooling: dict[str, float] | None = None,
     ) -> AsyncIterator[tuple[ModelSpec, ProviderChunk, ChainRun]]:
-        run = await self._arun(chain)
+        run = await self._arun(chain, cooling)
         while (model := run.next_endpoint()) is not None:
             request = await prepare(model)
             adapter = self._adapter_for(model)

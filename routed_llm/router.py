@@ -73,6 +73,7 @@ class _Plan:
     pinned_provider: str | None
     started: float
     step_id: str
+    cooling: dict[str, float] | None  # cooldowns read to route; the executor reuses them (None: reads)
 
 
 class Router:
@@ -260,20 +261,14 @@ class Router:
                     self._turn_labels.popitem(last=False)
         return result
 
-    def _cooling(self) -> frozenset[str]:
-        return frozenset(self.sessions.store.cooldowns(self._model_keys))
-
-    async def _acooling(self) -> frozenset[str]:
-        return frozenset(await self.sessions.store.acooldowns(self._model_keys))
-
     def _route(self, request: Request, classification: Classification, required: frozenset[str],
-               pinned: str | None, dial: float, estimate: int, cooling: frozenset[str]) -> Route:
+               pinned: str | None, dial: float, estimate: int, cooling: Mapping[str, float] | None) -> Route:
         available = self.available_providers()
         if request.options.model is not None:
             return self.policy.pin(request.options.model, request, available_providers=available)
         return self.policy.route(
             classification.label, request, required=required, pinned_provider=pinned,
-            available_providers=available, cooling=cooling, dial=dial,
+            available_providers=available, cooling=cooling or (), dial=dial,
             estimated_input_tokens=estimate,
         )
 
@@ -293,7 +288,7 @@ class Router:
         started = time.perf_counter()
         request, session_id, dial, required, estimate, classification = self._pre(request, classified)
         pinned = self.sessions.pinned_provider(session_id, request)
-        cooling = self._cooling() if request.options.model is None else frozenset()
+        cooling = self.sessions.store.cooldowns(self._model_keys) if request.options.model is None else None
         route = self._route(request, classification, required, pinned, dial, estimate, cooling)
         if pinned is None:
             pinned = self.sessions.pin(session_id, route.chain[0].provider)
@@ -301,13 +296,13 @@ class Router:
                 route = self._route(request, classification, required, pinned, dial, estimate, cooling)
         self._check_budget(self.sessions.store.get_spend(session_id)[0], session_id, route, request, estimate)
         return _Plan(request, session_id, classification, route, dial, required, pinned, started,
-                     uuid.uuid4().hex[:16])
+                     uuid.uuid4().hex[:16], cooling)
 
     async def _aplan(self, request: Request) -> _Plan:
         started = time.perf_counter()
         request, session_id, dial, required, estimate, classification = self._pre(request)
         pinned = await self.sessions.apinned_provider(session_id, request)
-        cooling = await self._acooling() if request.options.model is None else frozenset()
+        cooling = await self.sessions.store.acooldowns(self._model_keys) if request.options.model is None else None
         route = self._route(request, classification, required, pinned, dial, estimate, cooling)
         if pinned is None:
             pinned = await self.sessions.apin(session_id, route.chain[0].provider)
@@ -316,7 +311,7 @@ class Router:
         spent = (await self.sessions.store.aget_spend(session_id))[0]
         self._check_budget(spent, session_id, route, request, estimate)
         return _Plan(request, session_id, classification, route, dial, required, pinned, started,
-                     uuid.uuid4().hex[:16])
+                     uuid.uuid4().hex[:16], cooling)
 
     def _check_budget(self, spent_nanos: int, session_id: str, route: Route, request: Request,
                       estimate: int) -> None:
@@ -338,6 +333,12 @@ class Router:
             return self.sessions.prepare(plan.session_id, plan.request, model)
 
         return prepare
+
+    def _execute(self, plan: _Plan, chain: Sequence[ModelSpec]) -> Execution:
+        return self.executor.run(chain, self._prepare(plan), plan.request.timeout, cooling=plan.cooling)
+
+    async def _aexecute(self, plan: _Plan, chain: Sequence[ModelSpec]) -> Execution:
+        return await self.executor.arun(chain, self._aprepare(plan), plan.request.timeout, cooling=plan.cooling)
 
     def _aprepare(self, plan: _Plan) -> Callable[[ModelSpec], Awaitable[Request]]:
         async def prepare(model: ModelSpec) -> Request:
@@ -430,7 +431,7 @@ class Router:
         if plan.route.cascade is not None:
             execution = self._cascade(plan, plan.route.cascade)
         else:
-            execution = self.executor.run(plan.route.chain, self._prepare(plan), plan.request.timeout)
+            execution = self._execute(plan, plan.route.chain)
         return self._finish(plan, execution, stream=False)
 
     async def ainvoke(self, request: Request) -> Response:
@@ -438,14 +439,15 @@ class Router:
         if plan.route.cascade is not None:
             execution = await self._acascade(plan, plan.route.cascade)
         else:
-            execution = await self.executor.arun(plan.route.chain, self._aprepare(plan), plan.request.timeout)
+            execution = await self._aexecute(plan, plan.route.chain)
         return await self._afinish(plan, execution, stream=False)
 
     def stream(self, request: Request) -> Iterator[StreamChunk]:
         """Stream a step. Cascades do not apply (an answer cannot be verified before it is shown);
         the chain's choice streams, failing over only before its first chunk."""
         plan = self._plan(request)
-        for model, chunk, run in self.executor.stream(plan.route.chain, self._prepare(plan), plan.request.timeout):
+        for model, chunk, run in self.executor.stream(plan.route.chain, self._prepare(plan), plan.request.timeout,
+                                                      cooling=plan.cooling):
             if chunk.final is not None:
                 execution = Execution(chunk.final, model, tuple(run.attempts), run.failed_cost)
                 yield StreamChunk(response=self._finish(plan, execution, stream=True), model=model.name,
@@ -456,7 +458,7 @@ class Router:
     async def astream(self, request: Request) -> AsyncIterator[StreamChunk]:
         plan = await self._aplan(request)
         async for model, chunk, run in self.executor.astream(
-            plan.route.chain, self._aprepare(plan), plan.request.timeout
+            plan.route.chain, self._aprepare(plan), plan.request.timeout, cooling=plan.cooling
         ):
             if chunk.final is not None:
                 execution = Execution(chunk.final, model, tuple(run.attempts), run.failed_cost)
@@ -504,7 +506,7 @@ class Router:
         billed = Decimal(0)
         for tier in cascade.tiers[:-1]:
             try:
-                result = self.executor.run((tier,), self._prepare(plan), plan.request.timeout)
+                result = self._execute(plan, (tier,))
             except ProviderError as exc:
                 prior.extend(getattr(exc, "attempts", ()))
                 continue
@@ -514,7 +516,7 @@ class Router:
             rejected, cost = _rejected(result, verdict.reason)
             prior.extend(rejected)
             billed += cost
-        top = self.executor.run(plan.route.chain, self._prepare(plan), plan.request.timeout)
+        top = self._execute(plan, plan.route.chain)
         return replace(top, attempts=(*prior, *top.attempts), failed_cost=billed + top.failed_cost)
 
     async def _acascade(self, plan: _Plan, cascade: Cascade) -> Execution:
@@ -523,7 +525,7 @@ class Router:
         billed = Decimal(0)
         for tier in cascade.tiers[:-1]:
             try:
-                result = await self.executor.arun((tier,), self._aprepare(plan), plan.request.timeout)
+                result = await self._aexecute(plan, (tier,))
             except ProviderError as exc:
                 prior.extend(getattr(exc, "attempts", ()))
                 continue
@@ -533,7 +535,7 @@ class Router:
             rejected, cost = _rejected(result, verdict.reason)
             prior.extend(rejected)
             billed += cost
-        top = await self.executor.arun(plan.route.chain, self._aprepare(plan), plan.request.timeout)
+        top = await self._aexecute(plan, plan.route.chain)
         return replace(top, attempts=(*prior, *top.attempts), failed_cost=billed + top.failed_cost)
 
     def _shadow(self, plan: _Plan, model: ModelSpec, answer: ProviderResponse) -> None:

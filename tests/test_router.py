@@ -106,6 +106,28 @@ async def test_async_path_makes_no_sync_health_calls(emulator: Emulator) -> None
     assert chunks[-1].response is not None
 
 
+class _CountingStore(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def cooldowns(self, keys: Sequence[str]) -> dict[str, float]:
+        self.reads += 1
+        return super().cooldowns(keys)
+
+
+def test_a_step_reads_the_cooldowns_once(emulator: Emulator) -> None:
+    """The router reads every endpoint's cooldown to route; the executor reuses that snapshot
+    rather than asking the store (a Redis round trip) again. A pinned model skips routing, so there
+    the executor reads them."""
+    store = _CountingStore()
+    router = only(emulator, "openai", sessions=store)
+    router.invoke(ask("hello, how are you?", session_id="c"))
+    assert store.reads == 1
+    router.invoke(ask("hello", session_id="c", options=RoutingOptions(model="gpt-5-nano")))
+    assert store.reads == 2
+
+
 @pytest.mark.parametrize("out_of_quota", ["openai", "anthropic"])
 def test_an_account_out_of_quota_fails_over_to_the_other_provider(emulator: Emulator, out_of_quota: str) -> None:
     """Through real HTTP: the provider says the account is out of credit (OpenAI 429
