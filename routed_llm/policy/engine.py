@@ -131,7 +131,7 @@ class Policy:
         anchor = c.pinned_provider
         chain_primary, chain_others = primary, others
         if anchor is None and primary:
-            anchor = next(s.model.provider for s in ranked if s.model.key in {m.key for m in primary})
+            anchor = ranked[0].model.provider  # unpinned: every eligible model is primary
             chain_primary = [m for m in primary if m.provider == anchor]
             chain_others = [m for m in primary if m.provider != anchor] + others
         mode: Mode
