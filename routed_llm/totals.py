@@ -88,4 +88,45 @@ class Totals:
         }
 
 
-__all__ = ["StepMoney", "Totals", "money", "sum_money"]
+class TotalsView:
+    """The totals as properties, for a handler whose ``totals`` property builds them (the LangChain
+    and LlamaIndex handlers share these names and meanings)."""
+
+    @property
+    def totals(self) -> Totals:
+        raise NotImplementedError
+
+    @property
+    def total_cost(self) -> Decimal | None:
+        """Dollars spent over all steps (failed billed attempts included); None if any is unknown."""
+        return self.totals.cost
+
+    @property
+    def total_baseline_cost(self) -> Decimal | None:
+        """What the same tokens would have cost on each step's flagship."""
+        return self.totals.baseline_cost
+
+    @property
+    def savings(self) -> Decimal | None:
+        return self.totals.savings
+
+    @property
+    def label_mix(self) -> dict[str, int]:
+        return self.totals.label_mix
+
+    @property
+    def model_mix(self) -> dict[str, int]:
+        """``provider/model`` -> steps."""
+        return self.totals.model_mix
+
+    @property
+    def fallbacks(self) -> int:
+        """Steps that did not run on the first model of their chain at the first try."""
+        return self.totals.fallbacks
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly totals (money as decimal strings)."""
+        return self.totals.summary()
+
+
+__all__ = ["StepMoney", "Totals", "TotalsView", "money", "sum_money"]

@@ -28,7 +28,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
-from routed_llm.totals import StepMoney, Totals
+from routed_llm.totals import StepMoney, Totals, TotalsView
 
 from langchain_routed_llm.chat_models import DECISION_EVENT, STEP_COST_EVENT
 
@@ -102,7 +102,7 @@ class _Pending:
     runs: set[UUID] = field(default_factory=set)
 
 
-class RoutingCallbackHandler(BaseCallbackHandler):
+class RoutingCallbackHandler(TotalsView, BaseCallbackHandler):
     """Collects each routed step (``steps``) and the totals; optionally appends each step to a
     JSON-lines trace (``trace_path``), one ``{"v", "framework", "decision", "cost"}`` object per line.
     Thread-safe; one handler may watch many models, threads and sessions."""
@@ -184,37 +184,6 @@ class RoutingCallbackHandler(BaseCallbackHandler):
             StepMoney(s.label, s.provider, s.model, s.step_cost, s.baseline_cost, s.fallback, s.session_id)
             for s in self.steps
         )
-
-    @property
-    def total_cost(self) -> Decimal | None:
-        """Dollars spent over all steps (failed billed attempts included); None if any is unknown."""
-        return self.totals.cost
-
-    @property
-    def total_baseline_cost(self) -> Decimal | None:
-        """What the same tokens would have cost on each step's flagship."""
-        return self.totals.baseline_cost
-
-    @property
-    def savings(self) -> Decimal | None:
-        return self.totals.savings
-
-    @property
-    def label_mix(self) -> dict[str, int]:
-        return self.totals.label_mix
-
-    @property
-    def model_mix(self) -> dict[str, int]:
-        return self.totals.model_mix
-
-    @property
-    def fallbacks(self) -> int:
-        """Steps that did not run on the first model of their chain at the first try."""
-        return self.totals.fallbacks
-
-    def summary(self) -> dict[str, Any]:
-        """JSON-friendly totals (money as decimal strings)."""
-        return self.totals.summary()
 
     def reset(self) -> None:
         with self._lock:

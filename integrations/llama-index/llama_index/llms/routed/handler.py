@@ -25,7 +25,7 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from llama_index_instrumentation import get_dispatcher
-from routed_llm.totals import StepMoney, Totals
+from routed_llm.totals import StepMoney, Totals, TotalsView
 
 from llama_index.llms.routed.events import RoutingDecisionEvent, StepCostEvent
 
@@ -50,7 +50,7 @@ def _trace_line(decision: RoutingDecisionEvent, cost: StepCostEvent) -> dict[str
     return {"v": TRACE_VERSION, "framework": FRAMEWORK, "decision": decision.to_dict(), "cost": cost.to_dict()}
 
 
-class RoutingEventHandler(BaseEventHandler):
+class RoutingEventHandler(TotalsView, BaseEventHandler):
     """Collects ``RoutingDecisionEvent`` / ``StepCostEvent``; totals per run and per session.
 
     ``trace_path``: append one JSON line per step,
@@ -110,19 +110,6 @@ class RoutingEventHandler(BaseEventHandler):
         )
 
     @property
-    def total_cost(self) -> Decimal | None:
-        """The sum of the steps' costs; None when any step's cost is unknown."""
-        return self.totals.cost
-
-    @property
-    def total_baseline_cost(self) -> Decimal | None:
-        return self.totals.baseline_cost
-
-    @property
-    def savings(self) -> Decimal | None:
-        return self.totals.savings
-
-    @property
     def total_tokens(self) -> dict[str, int]:
         out = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
         for step in self.step_costs:
@@ -137,19 +124,6 @@ class RoutingEventHandler(BaseEventHandler):
     def models_used(self) -> list[str]:
         """``provider/model`` of each step, in order."""
         return [f"{s.provider}/{s.model}" for s in self.step_costs]
-
-    @property
-    def label_mix(self) -> dict[str, int]:
-        return self.totals.label_mix
-
-    @property
-    def model_mix(self) -> dict[str, int]:
-        return self.totals.model_mix
-
-    @property
-    def fallbacks(self) -> int:
-        """Steps that did not run on the first model of their chain at the first try."""
-        return self.totals.fallbacks
 
     def reset(self) -> None:
         with self._lock:
