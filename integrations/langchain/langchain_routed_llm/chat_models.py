@@ -327,12 +327,7 @@ class RoutedChatModel(BaseChatModel):
         if not _listening(run_manager):
             return
         assert run_manager is not None
-        manager = CallbackManager(
-            handlers=run_manager.handlers, inheritable_handlers=run_manager.inheritable_handlers,
-            parent_run_id=run_manager.parent_run_id, tags=run_manager.tags,
-            inheritable_tags=run_manager.inheritable_tags, metadata=run_manager.metadata,
-            inheritable_metadata=run_manager.inheritable_metadata,
-        )
+        manager = CallbackManager(**_manager_of(run_manager))
         for name, data in self._payloads(response):
             manager.on_custom_event(name, data, run_id=run_manager.run_id)
 
@@ -340,12 +335,7 @@ class RoutedChatModel(BaseChatModel):
         if not _listening(run_manager):
             return
         assert run_manager is not None
-        manager = AsyncCallbackManager(
-            handlers=run_manager.handlers, inheritable_handlers=run_manager.inheritable_handlers,
-            parent_run_id=run_manager.parent_run_id, tags=run_manager.tags,
-            inheritable_tags=run_manager.inheritable_tags, metadata=run_manager.metadata,
-            inheritable_metadata=run_manager.inheritable_metadata,
-        )
+        manager = AsyncCallbackManager(**_manager_of(run_manager))
         for name, data in self._payloads(response):
             await manager.on_custom_event(name, data, run_id=run_manager.run_id)
 
@@ -546,6 +536,17 @@ class RoutedChatModel(BaseChatModel):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+
+def _manager_of(run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun) -> dict[str, Any]:
+    """The arguments of a callback manager with the same handlers, tags and metadata as ``run_manager``
+    (the routing events are dispatched through it, on the model's run id)."""
+    return {
+        "handlers": run_manager.handlers, "inheritable_handlers": run_manager.inheritable_handlers,
+        "parent_run_id": run_manager.parent_run_id, "tags": run_manager.tags,
+        "inheritable_tags": run_manager.inheritable_tags, "metadata": run_manager.metadata,
+        "inheritable_metadata": run_manager.inheritable_metadata,
+    }
 
 
 def _listening(run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None) -> bool:
