@@ -10,7 +10,7 @@ core's JSON-friendly form. Neither ever holds an API key.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.instrumentation.events import BaseEvent
@@ -18,7 +18,42 @@ from routed_llm.events import RoutingDecision, StepCost
 from routed_llm.redact import redact
 
 
-class RoutingDecisionEvent(BaseEvent):
+class _RecordEvent(BaseEvent):
+    """An event made from a core record (``from_record``): it keeps the record and its redacted
+    ``to_dict()``; money fields hold the record's ``Decimal`` values."""
+
+    _money_fields: ClassVar[tuple[str, ...]] = ()
+    _record_fields: ClassVar[tuple[str, ...]] = ()
+
+    _record: Any = PrivateAttr(default=None)
+    _dict: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_record(cls, record: Any, *, secrets: tuple[str, ...] = (), **kwargs: Any) -> Self:
+        """The event of ``record``; any of ``secrets`` found in it (e.g. in an attempt's error
+        text) is masked."""
+        as_dict = redact(record.to_dict(), secrets)
+        data = dict(as_dict)
+        for name in cls._money_fields:
+            data[name] = getattr(record, name)
+        event = cls(**data, **kwargs)
+        event._record = record
+        event._dict = as_dict
+        return event
+
+    @property
+    def savings(self) -> Decimal | None:
+        cost, baseline = getattr(self, "cost", None), getattr(self, "baseline_cost", None)
+        return None if cost is None or baseline is None else baseline - cost
+
+    def to_dict(self) -> dict[str, Any]:
+        """The core record's ``to_dict()`` form (money as decimal strings)."""
+        if self._dict is not None:
+            return dict(self._dict)
+        return dict(_jsonable(self.model_dump(include=set(self._record_fields))))
+
+
+class RoutingDecisionEvent(_RecordEvent):
     """Why one step went where it went (the fields of ``RoutingDecision``)."""
 
     step_id: str
@@ -43,47 +78,20 @@ class RoutingDecisionEvent(BaseEvent):
     stream: bool = False
     explanation: dict[str, Any] = Field(default_factory=dict)
 
-    _record: RoutingDecision | None = PrivateAttr(default=None)
-    _dict: dict[str, Any] | None = PrivateAttr(default=None)
+    _money_fields: ClassVar[tuple[str, ...]] = ("cost", "baseline_cost")
+    _record_fields: ClassVar[tuple[str, ...]] = tuple(RoutingDecision.__dataclass_fields__)
 
     @classmethod
     def class_name(cls) -> str:
         return "RoutingDecisionEvent"
-
-    @classmethod
-    def from_record(
-        cls, decision: RoutingDecision, *, secrets: tuple[str, ...] = (), **kwargs: Any
-    ) -> RoutingDecisionEvent:
-        """The event of ``decision``; any of ``secrets`` found in it (e.g. in an attempt's error
-        text) is masked."""
-        as_dict = redact(decision.to_dict(), secrets)
-        data = dict(as_dict)
-        data["cost"] = decision.cost
-        data["baseline_cost"] = decision.baseline_cost
-        event = cls(**data, **kwargs)
-        event._record = decision
-        event._dict = as_dict
-        return event
 
     @property
     def record(self) -> RoutingDecision | None:
         """The core record this event was made from (None when built by hand)."""
         return self._record
 
-    @property
-    def savings(self) -> Decimal | None:
-        if self.cost is None or self.baseline_cost is None:
-            return None
-        return self.baseline_cost - self.cost
 
-    def to_dict(self) -> dict[str, Any]:
-        """The core ``RoutingDecision.to_dict()`` form (money as decimal strings)."""
-        if self._dict is not None:
-            return dict(self._dict)
-        return dict(_jsonable(self.model_dump(include=set(_DECISION_FIELDS))))
-
-
-class StepCostEvent(BaseEvent):
+class StepCostEvent(_RecordEvent):
     """The money of one step (the fields of ``StepCost``)."""
 
     step_id: str
@@ -99,43 +107,18 @@ class StepCostEvent(BaseEvent):
     session_total: Decimal | None = None
     session_baseline_total: Decimal | None = None
 
-    _record: StepCost | None = PrivateAttr(default=None)
-    _dict: dict[str, Any] | None = PrivateAttr(default=None)
+    _money_fields: ClassVar[tuple[str, ...]] = (
+        "cost", "failed_attempts_cost", "baseline_cost", "session_total", "session_baseline_total")
+    _record_fields: ClassVar[tuple[str, ...]] = tuple(StepCost.__dataclass_fields__)
 
     @classmethod
     def class_name(cls) -> str:
         return "StepCostEvent"
 
-    @classmethod
-    def from_record(cls, cost: StepCost, *, secrets: tuple[str, ...] = (), **kwargs: Any) -> StepCostEvent:
-        as_dict = redact(cost.to_dict(), secrets)
-        data = dict(as_dict)
-        for name in ("cost", "failed_attempts_cost", "baseline_cost", "session_total", "session_baseline_total"):
-            data[name] = getattr(cost, name)
-        event = cls(**data, **kwargs)
-        event._record = cost
-        event._dict = as_dict
-        return event
-
     @property
     def record(self) -> StepCost | None:
         return self._record
 
-    @property
-    def savings(self) -> Decimal | None:
-        if self.cost is None or self.baseline_cost is None:
-            return None
-        return self.baseline_cost - self.cost
-
-    def to_dict(self) -> dict[str, Any]:
-        """The core ``StepCost.to_dict()`` form (money as decimal strings)."""
-        if self._dict is not None:
-            return dict(self._dict)
-        return dict(_jsonable(self.model_dump(include=set(_COST_FIELDS))))
-
-
-_DECISION_FIELDS = tuple(RoutingDecision.__dataclass_fields__)
-_COST_FIELDS = tuple(StepCost.__dataclass_fields__)
 
 
 def _jsonable(value: Any) -> Any:
