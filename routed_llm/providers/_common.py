@@ -155,6 +155,33 @@ def connection_error(provider: ProviderSpec, model: str, exc: BaseException, *, 
     return ProviderConnectionError(f"connection to {provider.name}/{model} failed or dropped: {detail}", **kw)
 
 
+def sdk_error(exc: BaseException, sdk: Any, provider: ProviderSpec, model: str) -> ProviderError | None:
+    """The mapping both SDKs share (they are generated alike): our own errors pass through,
+    ``APITimeoutError`` / ``APIConnectionError`` / ``APIResponseValidationError`` map the same way.
+    None for anything else: the wire's mapper decides."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, sdk.APITimeoutError):
+        return connection_error(provider, model, exc, timeout=True)
+    if isinstance(exc, sdk.APIConnectionError):
+        return connection_error(provider, model, exc.__cause__ or exc, timeout=False)
+    if isinstance(exc, sdk.APIResponseValidationError):
+        return MalformedResponseError(
+            f"{provider.name}/{model} answered with a body the SDK could not validate: {scrub(exc.message)}",
+            status=getattr(exc, "status_code", None), provider=provider.name, model=model,
+        )
+    return None
+
+
+def unmapped_error(exc: BaseException, provider: ProviderSpec, model: str) -> ProviderError:
+    """The last resort of both mappers: a transport error leaking out of a stream, else generic."""
+    transport = transport_error(provider, model, exc)
+    if transport is not None:
+        return transport
+    return ProviderError(f"{provider.name}/{model} failed: {type(exc).__name__}: {scrub(str(exc))}",
+                         provider=provider.name, model=model)
+
+
 def transport_error(provider: ProviderSpec, model: str, exc: BaseException) -> ProviderError | None:
     """Map an HTTP-transport exception (httpx2/httpx, stdlib) leaking out of an SDK stream, else None."""
     for cls in type(exc).__mro__:

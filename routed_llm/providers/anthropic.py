@@ -62,15 +62,15 @@ from routed_llm.providers._common import (
     Assembly,
     as_dict,
     auth_message,
-    connection_error,
     dumps,
     num,
     parse_arguments,
     response_dict,
     scrub,
+    sdk_error,
     status_error,
     transport_classes,
-    transport_error,
+    unmapped_error,
 )
 
 __all__ = [
@@ -488,13 +488,10 @@ def map_anthropic_error(exc: BaseException, provider: ProviderSpec, model: str) 
     """
     import anthropic
 
-    if isinstance(exc, ProviderError):
-        return exc
+    shared = sdk_error(exc, anthropic, provider, model)
+    if shared is not None:
+        return shared
     kw: dict[str, Any] = {"provider": provider.name, "model": model}
-    if isinstance(exc, anthropic.APITimeoutError):
-        return connection_error(provider, model, exc, timeout=True)
-    if isinstance(exc, anthropic.APIConnectionError):
-        return connection_error(provider, model, exc.__cause__ or exc, timeout=False)
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         message = getattr(exc, "api_message", None) or _body_message(exc.body) or exc.message
@@ -503,11 +500,6 @@ def map_anthropic_error(exc: BaseException, provider: ProviderSpec, model: str) 
         headers = dict(exc.response.headers) if getattr(exc, "response", None) is not None else None
         code = "billing_error" if getattr(exc, "type", None) == "billing_error" else getattr(exc, "error_code", None)
         return status_error(status, str(message), provider=provider, model=model, headers=headers, code=code)
-    if isinstance(exc, anthropic.APIResponseValidationError):
-        return MalformedResponseError(
-            f"{provider.name}/{model} answered with a body the SDK could not validate: {scrub(exc.message)}",
-            status=getattr(exc, "status_code", None), **kw,
-        )
     credentials = tuple(
         c for c in (getattr(anthropic, n, None) for n in ("CredentialsError", "WorkloadIdentityError"))
         if isinstance(c, type)
@@ -517,10 +509,7 @@ def map_anthropic_error(exc: BaseException, provider: ProviderSpec, model: str) 
     sdk_retryable = getattr(anthropic, "RetryableError", None)
     if isinstance(sdk_retryable, type) and isinstance(exc, sdk_retryable):
         return RetryableError(f"{provider.name}/{model} failed (retryable): {scrub(str(exc))}", **kw)
-    transport = transport_error(provider, model, exc)
-    if transport is not None:
-        return transport
-    return ProviderError(f"{provider.name}/{model} failed: {type(exc).__name__}: {scrub(str(exc))}", **kw)
+    return unmapped_error(exc, provider, model)
 
 
 def _body_message(body: Any) -> str | None:

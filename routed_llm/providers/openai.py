@@ -55,10 +55,10 @@ from routed_llm.providers._common import (
     num,
     parse_arguments,
     response_dict,
-    scrub,
+    sdk_error,
     status_error,
     transport_classes,
-    transport_error,
+    unmapped_error,
 )
 
 __all__ = [
@@ -334,13 +334,10 @@ def map_openai_error(exc: BaseException, provider: ProviderSpec, model: str) -> 
     """
     import openai
 
-    if isinstance(exc, ProviderError):
-        return exc
+    shared = sdk_error(exc, openai, provider, model)
+    if shared is not None:
+        return shared
     kw: dict[str, Any] = {"provider": provider.name, "model": model}
-    if isinstance(exc, openai.APITimeoutError):
-        return connection_error(provider, model, exc, timeout=True)
-    if isinstance(exc, openai.APIConnectionError):
-        return connection_error(provider, model, exc.__cause__ or exc, timeout=False)
     if isinstance(exc, openai.AuthenticationError):  # incl. OAuthError; its text may quote the key
         return AuthenticationError(auth_message(provider, model, exc.status_code), status=exc.status_code, **kw)
     if isinstance(exc, openai.APIStatusError):
@@ -349,11 +346,6 @@ def map_openai_error(exc: BaseException, provider: ProviderSpec, model: str) -> 
         headers = dict(exc.response.headers) if getattr(exc, "response", None) is not None else None
         return status_error(exc.status_code, str(message), provider=provider, model=model, headers=headers,
                             code=exc.code)
-    if isinstance(exc, openai.APIResponseValidationError):
-        return MalformedResponseError(
-            f"{provider.name}/{model} answered with a body the SDK could not validate: {scrub(exc.message)}",
-            status=getattr(exc, "status_code", None), **kw,
-        )
     if isinstance(exc, openai.LengthFinishReasonError):
         return ProviderBadRequestError(
             f"{provider.name}/{model} hit the output token limit before finishing; raise max_tokens", **kw
@@ -367,10 +359,7 @@ def map_openai_error(exc: BaseException, provider: ProviderSpec, model: str) -> 
     subject = getattr(getattr(openai, "_exceptions", None), "SubjectTokenProviderError", None)
     if subject is not None and isinstance(exc, subject):
         return AuthenticationError(auth_message(provider, model, None), **kw)
-    transport = transport_error(provider, model, exc)
-    if transport is not None:
-        return transport
-    return ProviderError(f"{provider.name}/{model} failed: {type(exc).__name__}: {scrub(str(exc))}", **kw)
+    return unmapped_error(exc, provider, model)
 
 
 # ---------------------------------------------------------------------------------- adapter
