@@ -10,7 +10,11 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
 from routed_llm.catalog import Catalog, load_catalog
 from routed_llm.events import Attempt, RoutingDecision, StepCost
 from routed_llm.messages import Message, Request, ToolCall, ToolCallDelta, Usage
@@ -99,3 +103,16 @@ def _chunks(response: Response) -> Iterator[StreamChunk]:
         yield StreamChunk(tool_call=ToolCallDelta(index, id=call.id, name=call.name, arguments=args[:half]))
         yield StreamChunk(tool_call=ToolCallDelta(index, arguments=args[half:]))
     yield StreamChunk(response=response)
+
+
+class Capture(BaseEventHandler):
+    """Keeps every instrumentation event the root dispatcher sends."""
+
+    events: list[BaseEvent] = Field(default_factory=list)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Capture"
+
+    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+        self.events.append(event)

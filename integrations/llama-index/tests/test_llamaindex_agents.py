@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from conftest import Capture
 from llama_index.core.agent.workflow import (
     AgentStream,
     AgentWorkflow,
@@ -20,11 +21,8 @@ from llama_index.core.agent.workflow import (
     ToolCallResult,
 )
 from llama_index.core.base.llms.types import ChatMessage
-from llama_index.core.bridge.pydantic import BaseModel, Field
+from llama_index.core.bridge.pydantic import BaseModel
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.tools import FunctionTool
 from llamaindex_fakes import FakeRouter, tool_script
 from routed_llm.testing import Emulator
@@ -32,28 +30,6 @@ from routed_llm.testing import Emulator
 from llama_index.llms.routed import RoutedLLM, RoutingDecisionEvent, StepCostEvent, get_routing_handler
 
 SECRET = "sk-emulated-SECRET-5c4b3a"
-
-
-class Capture(BaseEventHandler):
-    events: list[BaseEvent] = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "AgentCapture"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-def capture() -> Iterator[Capture]:
-    handler = Capture(events=[])
-    root = get_dispatcher()
-    root.add_event_handler(handler)
-    try:
-        yield handler
-    finally:
-        root.event_handlers = [h for h in root.event_handlers if h is not handler]
 
 
 def search_web(query: str) -> str:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Capture
 from llama_index.core.base.llms.types import ChatMessage, ToolCallBlock
-from llama_index.core.bridge.pydantic import BaseModel, Field
+from llama_index.core.bridge.pydantic import BaseModel
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.dispatcher import instrument_tags
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.tools import FunctionTool
 from llamaindex_fakes import FakeRouter, tool_script
 from routed_llm.messages import Message, NamedTool, Request, ToolCall
@@ -29,28 +27,6 @@ from llama_index.llms.routed import (
 )
 
 SECRET = "sk-THIS-IS-SECRET-9f8e7d"
-
-
-class Capture(BaseEventHandler):
-    events: list[BaseEvent] = Field(default_factory=list)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "Capture"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-def capture() -> Iterator[Capture]:
-    handler = Capture(events=[])
-    root = get_dispatcher()
-    root.add_event_handler(handler)
-    try:
-        yield handler
-    finally:
-        root.event_handlers = [h for h in root.event_handlers if h is not handler]
 
 
 def make(script: Any = None, **kwargs: Any) -> tuple[RoutedLLM, FakeRouter]:
