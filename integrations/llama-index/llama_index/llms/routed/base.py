@@ -38,7 +38,7 @@ from llama_index_instrumentation import get_dispatcher
 from llama_index_instrumentation.dispatcher import active_instrument_tags, instrument_tags
 from routed_llm.catalog import Catalog
 from routed_llm.messages import Request, ResponseFormat, RoutingOptions, Thinking
-from routed_llm.response import Response
+from routed_llm.response import Response, StreamChunk
 
 from llama_index.llms.routed.convert import (
     StreamAccumulator,
@@ -317,15 +317,18 @@ class RoutedLLM(FunctionCallingLLM):
         def gen() -> ChatResponseGen:
             acc = StreamAccumulator()
             for chunk in self.router.stream(request):
-                if chunk.response is not None:
-                    final = self._finish(chunk.response)
-                    final.delta = ""
-                    yield final
-                else:
-                    acc.add(chunk.text, chunk.reasoning, chunk.tool_call)
-                    yield _delta_response(acc, chunk.text, chunk.reasoning)
+                yield self._chunk_response(acc, chunk)
 
         return gen()
+
+    def _chunk_response(self, acc: StreamAccumulator, chunk: StreamChunk) -> ChatResponse:
+        """One streamed chunk as a ChatResponse: a delta, or the final (routed, priced) answer."""
+        if chunk.response is not None:
+            final = self._finish(chunk.response)
+            final.delta = ""
+            return final
+        acc.add(chunk.text, chunk.reasoning, chunk.tool_call)
+        return _delta_response(acc, chunk.text, chunk.reasoning)
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         request = self._request(messages, kwargs)
@@ -334,13 +337,7 @@ class RoutedLLM(FunctionCallingLLM):
             acc = StreamAccumulator()
             stream: AsyncIterator[Any] = self.router.astream(request)
             async for chunk in stream:
-                if chunk.response is not None:
-                    final = self._finish(chunk.response)
-                    final.delta = ""
-                    yield final
-                else:
-                    acc.add(chunk.text, chunk.reasoning, chunk.tool_call)
-                    yield _delta_response(acc, chunk.text, chunk.reasoning)
+                yield self._chunk_response(acc, chunk)
 
         return gen()
 
