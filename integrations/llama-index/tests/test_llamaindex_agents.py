@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import Capture
 from llama_index.core.agent.workflow import (
     AgentStream,
     AgentWorkflow,
@@ -24,7 +23,7 @@ from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.bridge.pydantic import BaseModel
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.tools import FunctionTool
-from llamaindex_fakes import FakeRouter, tool_script
+from llamaindex_fakes import Capture, FakeRouter, tool_script
 from routed_llm.testing import Emulator
 
 from llama_index.llms.routed import RoutedLLM, RoutingDecisionEvent, StepCostEvent, get_routing_handler

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Capture
 from llama_index.core.base.llms.types import ChatMessage, ToolCallBlock
 from llama_index.core.bridge.pydantic import BaseModel
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.dispatcher import instrument_tags
 from llama_index.core.tools import FunctionTool
-from llamaindex_fakes import FakeRouter, tool_script
+from llamaindex_fakes import Capture, FakeRouter, tool_script
 from routed_llm.messages import Message, NamedTool, Request, ToolCall
 
 from llama_index.llms.routed import (
